@@ -1,0 +1,360 @@
+"""The default answerer: offline, extractive, grounded.
+
+From the retrieved chunks it takes candidate units — sentences, and table rows with their header — keeps
+those that satisfy the question's constraints (its years, names and the measured thing), scores them by
+IDF-weighted coverage of the question's terms, and answers with the value of the kind the question asks
+for, quoted from the best unit and cited. When no unit qualifies it abstains; when equally good units from
+different tables or documents give different values, it says they disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from index.dates import find_date
+
+from .question import Question, analyze, QUESTION_WORDS
+from .text import (MONEY, NUM, PERCENT, QUANTITY, YEAR, content_stems, numbers_in, sentence_spans, stem, stopwords,
+                   words)
+from .types import Answer, Chunk, Citation, Hit
+
+MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
+CONTEXT_WEIGHT = 0.5  # a term found only in the unit's context (title, previous sentence) counts half
+CONFLICT_SCORE_MARGIN = 0.12
+
+
+class Answerer(Protocol):
+    def answer(self, question: str, hits: list[Hit]) -> Answer: ...
+
+
+@dataclass
+class Unit:
+    chunk: Chunk
+    start: int  # span of the passage in chunk.text
+    end: int
+    context: str
+    rank: int
+    prev_text: str = ""
+    next_text: str = ""
+    stems: set[str] = field(default_factory=set)
+    ctx_stems: set[str] = field(default_factory=set)
+    years: set[str] = field(default_factory=set)
+    ctx_years: set[str] = field(default_factory=set)
+    # filled by scoring
+    coverage: float = 0.0
+    score: float = 0.0
+    value: str = ""
+    label: str = ""  # for table rows: the column the value comes from
+    eligible: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+    @property
+    def is_row(self) -> bool:
+        return self.chunk.kind == "table_row"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.chunk.source, self.chunk.source_offset(self.start))
+
+    def citation(self, number: int) -> Citation:
+        c = self.chunk
+        ctx = " ".join(t for t in (self.prev_text, self.text, self.next_text) if t)
+        if self.is_row:
+            ctx = "\n".join(t for t in (c.table_title, c.header, self.text) if t)
+        return Citation(number, c.source, c.title, c.date, self.text, c.source_offset(self.start),
+                        c.source_offset(self.end - 1) + 1, c.id, ctx)
+
+
+def _relative_years(text: str, doc_date: str | None) -> set[str]:
+    """'last year' / 'this year' resolved against the document's date."""
+    if not doc_date:
+        return set()
+    year = int(doc_date[:4])
+    low = text.lower()
+    out = set()
+    if re.search(r"\b(this year|so far this year|year to date|this month|this week)\b", low):
+        out.add(str(year))
+    if re.search(r"\b(last year|a year earlier|previous year|past year)\b", low):
+        out.add(str(year - 1))
+    return out
+
+
+def build_units(hits: list[Hit]) -> list[Unit]:
+    units: dict[tuple[str, int], Unit] = {}
+    for hit in hits:
+        c = hit.chunk
+        if c.kind == "table_row":
+            spans = [(c.row_offset, len(c.text))]
+            contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
+            prevs = nexts = [""]
+        else:
+            spans = sentence_spans(c.text)
+            texts = [c.text[a:b] for a, b in spans]
+            prevs = [""] + texts[:-1]
+            nexts = texts[1:] + [""]
+            contexts = [f"{c.title}\n{p}" for p in prevs]
+        for (a, b), ctx, prev, nxt in zip(spans, contexts, prevs, nexts):
+            if c.text[a:b].lstrip().startswith("|") and c.kind != "table_row":
+                continue  # table rows are answered from their own row nodes, which carry the header
+            u = Unit(c, a, b, ctx, hit.rank, prev, nxt)
+            if u.key in units:
+                continue
+            text = u.text
+            u.stems = set(content_stems(text))
+            u.ctx_stems = set(content_stems(ctx))
+            u.years = set(YEAR.findall(text)) | _relative_years(text, c.date)
+            u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
+            units[u.key] = u
+    return list(units.values())
+
+
+# -- value extraction ------------------------------------------------------------------------------
+_CAP_RUN = re.compile(r"(?:[A-Z][\w’'&.-]*|of|and|de|the)(?:\s+(?:[A-Z][\w’'&.-]*|of|de|the|for|and)){0,6}")
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+_DATE_SPAN = re.compile(
+    rf"\b(?:\d{{1,2}}\s{_MONTHS},?\s\d{{4}}|{_MONTHS}\s\d{{1,2}}(?:[-–]\d{{1,2}})?(?:,?\s\d{{4}})?|{_MONTHS}\s\d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|(?:early|late|mid|end of|by late|by early)\s\d{{4}}|in\s\d{{4}})\b"
+)
+
+
+def _cap_phrases(text: str, exclude: set[str]) -> list[tuple[int, int, str]]:
+    out = []
+    for m in re.finditer(r"[A-Z][\w’'&.-]*(?:\s+(?:(?:of|de|and|for|the)\s+)?[A-Z][\w’'&.()-]*)*", text):
+        phrase = m.group(0).strip(" .,")
+        phrase = re.sub(r"[’']s$", "", phrase)
+        ws = {stem(w) for w in words(phrase)}
+        if not phrase or ws & exclude or ws <= {stem(w) for w in stopwords() | QUESTION_WORDS}:
+            continue
+        out.append((m.start(), m.start() + len(phrase), phrase))
+    return out
+
+
+def _spans_for(q: Question, text: str) -> list[tuple[int, int, str]]:
+    """Candidate answer spans of the kind `q` asks for, as (start, end, text) in `text`."""
+    if q.kind == "money":
+        found = [(m.start(), m.end(), m.group(0)) for m in MONEY.finditer(text)]
+    elif q.kind == "percent":
+        found = [(m.start(), m.end(), m.group(0)) for m in PERCENT.finditer(text)]
+    elif q.kind == "quantity":
+        found = [(m.start(), m.end(), m.group(0)) for m in QUANTITY.finditer(text)]
+        money = [(m.start(), m.end()) for m in MONEY.finditer(text)]
+        found = [f for f in found if not any(a <= f[0] < b for a, b in money)]
+        if not found:  # bare counts: "199 production licenses", "11 deposits"
+            found = [(m.start(), m.end(), m.group(0)) for m in re.finditer(rf"\b{NUM}\b(?:\s[a-z]+){{0,2}}", text)
+                     if not YEAR.fullmatch(m.group(0).split()[0]) and "%" not in text[m.end():m.end() + 2]]
+    elif q.kind == "date":
+        found = [(m.start(), m.end(), m.group(0)) for m in _DATE_SPAN.finditer(text)]
+        if not found:
+            found = [(m.start(), m.end(), m.group(0)) for m in YEAR.finditer(text) if m.group(0) not in q.years]
+    elif q.kind in ("person", "org", "place", "list"):
+        exclude = {stem(w) for e in q.entities for w in words(e)} | set(q.terms)
+        found = _cap_phrases(text, exclude)
+        if q.kind == "person":
+            found = [f for f in found if 2 <= len(f[2].split()) <= 4] or found
+        if q.kind == "list" and found:
+            return [(found[0][0], found[-1][1], _list_phrase(text, found))]
+    else:
+        found = []
+    return found
+
+
+def _list_phrase(text: str, found: list[tuple[int, int, str]]) -> str:
+    """The longest comma/and-joined run of names in the passage, as written."""
+    best, run = [], [found[0]]
+    for prev, cur in zip(found, found[1:]):
+        gap = text[prev[1] : cur[0]]
+        if re.fullmatch(r"\s*(,|and|, and|&|;|, as well as|or|, or)\s*", gap):
+            run.append(cur)
+        else:
+            best, run = max(best, run, key=len), [cur]
+    best = max(best, run, key=len)
+    return text[best[0][0] : best[-1][1]]
+
+
+def _term_positions(q: Question, text: str) -> list[int]:
+    positions = []
+    for m in re.finditer(r"[^\W_]+(?:[.’'-][^\W_]+)*", text):
+        if stem(m.group(0)) in q.terms:
+            positions.append(m.start())
+    return positions
+
+
+def _pick_span(q: Question, text: str) -> str:
+    spans = _spans_for(q, text)
+    if not spans:
+        return ""
+    if q.kind == "list":
+        return spans[0][2]
+    anchors = _term_positions(q, text)
+    q_numbers = numbers_in(q.text)
+
+    def cost(span: tuple[int, int, str]) -> float:
+        a, b, s = span
+        c = min((abs(a - p) for p in anchors), default=0) / 100
+        if numbers_in(s) & q_numbers and q.kind != "date":
+            c += 5  # the question's own figure is not the answer
+        after = text[b : b + 14]
+        other_year = YEAR.search(after)
+        if other_year and q.years and other_year.group(0) not in q.years:
+            c += 2  # "25,500 tons in 2023" when 2024 was asked
+        if re.match(r"\s*(from|to)\b", text[max(0, a - 6) : a][::-1][::-1][-5:] or ""):
+            c += 0
+        return c + a / 10000
+
+    return min(spans, key=cost)[2]
+
+
+def _row_value(q: Question, u: Unit) -> tuple[str, str]:
+    """(cell, column header) answering `q` from a table row."""
+    cells = [c.strip() for c in u.text.strip().strip("|").split("|")]
+    header = [h.strip() for h in u.chunk.header.strip().strip("|").split("|")]
+    if len(header) != len(cells):
+        return "", ""
+    entity_stems = {stem(w) for e in q.entities for w in words(e)}
+    best, best_score = None, -1.0
+    for i, (h, cell) in enumerate(zip(header, cells)):
+        cell_stems = set(content_stems(cell))
+        if i == 0 or cell_stems & entity_stems:
+            continue
+        hs = set(content_stems(h))
+        overlap = len(hs & set(q.terms))
+        typed = _typed_cell(q, cell)
+        score = overlap * 2 + (1 if typed else 0) - i * 0.01
+        if score > best_score:
+            best, best_score = i, score
+    if best is None or best_score <= 0:
+        return "", ""
+    return cells[best], header[best]
+
+
+def _typed_cell(q: Question, cell: str) -> bool:
+    if q.kind == "money":
+        return bool(re.search(r"[$€£¥]", cell))
+    if q.kind == "percent":
+        return "%" in cell
+    if q.kind == "quantity":
+        return bool(re.fullmatch(rf"[~≈]?{NUM}\s?\w*", cell)) and not re.search(r"[$€£¥%]", cell)
+    return bool(cell)
+
+
+# -- scoring ---------------------------------------------------------------------------------------
+def _idf(units: list[Unit], terms: list[str]) -> dict[str, float]:
+    n = len(units)
+    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if t in u.stems or t in u.ctx_stems))) for t in set(terms)}
+
+
+def _satisfies(q: Question, u: Unit) -> bool:
+    years = u.years | u.ctx_years
+    if q.years and not q.years <= years:
+        return False
+    if q.years and u.years and not (q.years & u.years) and len(u.years) > 0 and not u.is_row:
+        return False  # the sentence is about another year; the context's year doesn't carry over
+    bag = u.stems | u.ctx_stems
+    for e in q.entities:
+        if not {stem(w) for w in words(e)} <= bag:
+            return False
+    return q.hard_terms <= bag
+
+
+def score_units(q: Question, units: list[Unit]) -> None:
+    idf = _idf(units, q.terms)
+    total = sum(idf[t] for t in set(q.terms)) or 1.0
+    for u in units:
+        got = sum(idf[t] if t in u.stems else CONTEXT_WEIGHT * idf[t] if t in u.ctx_stems else 0 for t in set(q.terms))
+        u.coverage = got / total
+        if u.is_row:
+            u.value, u.label = _row_value(q, u)
+        else:
+            u.value = _pick_span(q, u.text) if q.kind != "explain" else ""
+        typed = bool(u.value) or q.kind == "explain"
+        u.eligible = _satisfies(q, u) and typed
+        length_penalty = max(0, len(u.text) - 400) / 2000
+        u.score = u.coverage + (0.3 if u.value else 0) + 0.1 / u.rank - length_penalty
+
+
+# -- composing ---------------------------------------------------------------------------------------
+def _norm_value(v: str) -> str:
+    return " ".join(sorted(numbers_in(v))) or v.lower()
+
+
+class ExtractiveAnswerer:
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        q = analyze(question)
+        units = build_units(hits)
+        if not units:
+            return self._abstain(q, [])
+        score_units(q, units)
+        ranked = sorted(units, key=lambda u: (-u.score, u.rank, u.key))
+        eligible = [u for u in ranked if u.eligible and u.coverage >= MIN_COVERAGE]
+        if not eligible:
+            return self._abstain(q, ranked)
+        best = eligible[0]
+        rivals = self._disagreeing(q, best, eligible)
+        if rivals:
+            return self._conflict(q, [best] + rivals)
+        return self._answer(q, best, eligible)
+
+    def _disagreeing(self, q: Question, best: Unit, eligible: list[Unit]) -> list[Unit]:
+        """Equally good units from other tables or documents whose value differs from the best one's."""
+        if not q.numeric or not best.value:
+            return []
+        seen = {_norm_value(best.value)}
+        out = []
+        for u in eligible[1:]:
+            if not u.value or u.score < best.score - CONFLICT_SCORE_MARGIN or u.coverage < best.coverage - 0.05:
+                continue
+            if u.is_row != best.is_row or (u.is_row and u.label != best.label):
+                continue
+            same_place = u.chunk.doc_id == best.chunk.doc_id and (
+                not u.is_row or (u.chunk.table_title, u.chunk.header) == (best.chunk.table_title, best.chunk.header)
+                and abs(u.chunk.start - best.chunk.start) < 2000)
+            if same_place and not u.is_row:
+                continue
+            v = _norm_value(u.value)
+            if v in seen:
+                continue
+            seen.add(v)
+            out.append(u)
+        return out
+
+    def _answer(self, q: Question, best: Unit, eligible: list[Unit]) -> Answer:
+        cite = best.citation(1)
+        if q.kind == "explain" or not best.value:
+            text = f"{best.text.strip()} [1]"
+            extra = next((u for u in eligible[1:] if u.chunk.doc_id == best.chunk.doc_id and u.key != best.key
+                          and u.score >= best.score - 0.05 and q.kind == "explain"), None)
+            cites = [cite]
+            if extra is not None:
+                text += f" {extra.text.strip()} [2]"
+                cites.append(extra.citation(2))
+            return Answer(text, cites)
+        if best.is_row:
+            entity = best.text.strip().strip("|").split("|")[0].strip()
+            text = f"{best.value} — {entity}, {best.label} [1]"
+        else:
+            text = f"{best.value} [1]"
+        return Answer(text, [cite])
+
+    def _conflict(self, q: Question, units: list[Unit]) -> Answer:
+        units = sorted(units, key=lambda u: (-(int(u.chunk.date.replace("-", "")) if u.chunk.date else 0), u.key))
+        parts, cites = [], []
+        for n, u in enumerate(units, start=1):
+            where = u.chunk.table_title or u.chunk.title
+            when = f", {u.chunk.date}" if u.chunk.date else ""
+            parts.append(f"{u.value} [{n}] ({where}{when})")
+            cites.append(u.citation(n))
+        text = "The sources disagree: " + "; ".join(parts) + "."
+        return Answer(text, cites, conflict=True)
+
+    def _abstain(self, q: Question, ranked: list[Unit]) -> Answer:
+        related = [u.citation(n) for n, u in enumerate(ranked[:2], start=1)]
+        text = f"The documents don't say: no passage answers “{q.text.strip()}”."
+        if related:
+            text += " The closest passages are listed as related, not as an answer."
+        return Answer(text, [], abstained=True, related=related)

@@ -1,0 +1,154 @@
+"""The composition root: `build_assistant(settings)` wires store, embedder, retriever and answerer.
+
+`app.py`, the CLI and `eval/` all go through it, so evaluation runs the production code.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from .errors import BadQuestion
+from .settings import Settings, load_settings
+from .types import Answer, Hit, IngestReport
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never hang on the model hub; ASSISTANT_ALLOW_DOWNLOADS lifts it
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+History = list[tuple[str, str]]
+
+
+class Assistant:
+    """The Python API. Opens (or creates) the index lazily; safe to share between threads."""
+
+    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides):
+        if settings is None:
+            settings = load_settings(index_dir=index_dir, **overrides)
+        elif index_dir is not None or overrides:
+            settings = settings.model_copy(update={"index_dir": Path(index_dir or settings.index_dir), **overrides})
+        self.settings = settings
+        if settings.allow_downloads:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        self._lock = threading.RLock()
+        self._embedder = None
+        self._store = None
+        self._retriever = None
+        self._answerer = None
+        self.last_ingest: IngestReport | None = None
+
+    # -- wiring -----------------------------------------------------------------------------------
+    @property
+    def embedder(self):
+        with self._lock:
+            if self._embedder is None:
+                from index.embedders import make_embedder
+
+                self._embedder = make_embedder(self.settings.embedder, self.settings.allow_downloads)
+            return self._embedder
+
+    @property
+    def store(self):
+        with self._lock:
+            if self._store is None:
+                from index.store import ChromaStore
+
+                self._store = ChromaStore(
+                    Path(self.settings.index_dir), self.embedder.name, self.embedder.dim,
+                    chroma_url=self.settings.chroma_url, collection=self.settings.collection,
+                )
+            return self._store
+
+    @property
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                from .retrieval import CrossEncoderReranker, HybridRetriever
+
+                reranker = None
+                if self.settings.reranker:
+                    reranker = CrossEncoderReranker(self.settings.reranker, self.settings.allow_downloads)
+                self._retriever = HybridRetriever(self.store, self.embedder, Path(self.settings.index_dir), reranker)
+            return self._retriever
+
+    @property
+    def answerer(self):
+        with self._lock:
+            if self._answerer is None:
+                from .answerer import ExtractiveAnswerer
+
+                self._answerer = ExtractiveAnswerer()
+            return self._answerer
+
+    # -- operations -------------------------------------------------------------------------------
+    def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False) -> IngestReport:
+        from index.pipeline import Ingestor
+
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        s = self.settings
+        ingestor = Ingestor(self.store, self.embedder, Path(s.index_dir), s.chunk_size, s.chunk_overlap,
+                            int(s.max_file_mb * 1_000_000))
+        report = ingestor.run(list(paths), prune=prune, progress=progress)
+        if self._retriever is not None:
+            self._retriever.refresh()
+        self.last_ingest = report
+        return report
+
+    def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
+                 date_from: str | None = None, date_to: str | None = None) -> list[Hit]:
+        from .retrieval import Filters
+
+        question = self._check(question)
+        filters = Filters(tuple(sources or ()), date_from, date_to)
+        return self.retriever.retrieve(question, k or self.settings.k, filters)
+
+    def ask(self, question: str, history: History | None = None, k: int | None = None, **filters) -> Answer:
+        from .followup import standalone_question
+
+        question = self._check(question)
+        standalone = standalone_question(question, history or [])
+        hits = self.retrieve(standalone, k, **filters)
+        answer = self.answerer.answer(standalone, hits)
+        answer.question = question
+        answer.standalone_question = standalone
+        return answer
+
+    def stream(self, question: str, history: History | None = None, k: int | None = None, **filters) -> Iterator[str | Answer]:
+        """Yields growing answer text, then the final `Answer` object."""
+        answer = self.ask(question, history, k, **filters)
+        words = answer.text.split(" ")
+        for i in range(1, len(words) + 1):
+            yield " ".join(words[:i])
+        yield answer
+
+    def stats(self) -> dict:
+        store = self.store
+        docs = store.documents()
+        return {
+            "index": store.location,
+            "embedder": store.embedder_name,
+            "documents": len(docs),
+            "files": len({d["source"] for d in docs}),
+            "chunks": store.count(),
+            "document_list": docs,
+            "last_ingest": self.last_ingest.to_dict() if self.last_ingest else None,
+        }
+
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise BadQuestion("the question must be text")
+        cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+        if len(cleaned) > self.settings.max_question_chars:
+            raise BadQuestion(
+                f"the question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars} "
+                "(ASSISTANT_MAX_QUESTION_CHARS) — ask something shorter"
+            )
+        if not any(ch.isalnum() for ch in cleaned):
+            raise BadQuestion("the question is empty — type a question about your documents")
+        return " ".join(cleaned.split())
+
+
+def build_assistant(settings: Settings | None = None) -> Assistant:
+    return Assistant(settings=settings or load_settings())

@@ -1,0 +1,125 @@
+"""Hybrid retrieval: BM25 (stemmed) and Chroma vectors, fused by reciprocal rank, optionally reranked.
+
+Fusion is written here rather than with llama-index's QueryFusionRetriever because that class resolves
+an LLM at construction (it wants one to generate query variations) and this path must run with none.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.embedders import Embedder
+from index.lexical import LexicalIndex
+from index.store import ChromaStore
+
+from .types import Chunk, Hit
+
+RRF_K = 60  # the constant from Cormack et al. (2009); dampens the weight of top ranks
+
+
+@dataclass(frozen=True)
+class Filters:
+    sources: tuple[str, ...] = ()  # substrings of source paths; any of them matches
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        if self.sources and not any(s in chunk.source for s in self.sources):
+            return False
+        if (self.date_from or self.date_to) and not chunk.date:
+            return False
+        if self.date_from and chunk.date < self.date_from:
+            return False
+        if self.date_to and chunk.date > self.date_to:
+            return False
+        return True
+
+
+def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[tuple[str, float]]:
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))  # ties broken by id: deterministic
+
+
+class HybridRetriever:
+    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, reranker=None):
+        self.store = store
+        self.embedder = embedder
+        self.index_dir = Path(index_dir)
+        self.reranker = reranker
+        self._lexical: LexicalIndex | None = None
+        self._generation: str | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for the store's current generation (reloaded or rebuilt after another ingest)."""
+        with self._lock:
+            now = time.monotonic()
+            if self._lexical is not None and now - self._checked < 1.0:
+                return self._lexical
+            self._checked = now
+            gen = self.store.generation
+            if self._lexical is None or gen != self._generation:
+                lex = LexicalIndex.load(self.index_dir, gen)
+                if lex is None:
+                    lex = LexicalIndex.build(self.store.all_chunks())
+                    try:
+                        lex.save(self.index_dir, gen)
+                    except OSError:
+                        pass  # read-only index dir: keep it in memory
+                self._lexical, self._generation = lex, gen
+            return self._lexical
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._checked = 0.0
+
+    def retrieve(self, query: str, k: int = 8, filters: Filters = Filters()) -> list[Hit]:
+        depth = max(4 * k, 40) if not filters else max(10 * k, 200)
+        lexical = self.lexical()
+        lex_hits = lexical.search(query, depth)
+        vec_hits = self.store.query(self.embedder.embed_query(query), depth)
+        chunks = {c.id: c for c, _ in vec_hits}
+        missing = [cid for cid, _ in lex_hits if cid not in chunks]
+        chunks.update(self.store.get(missing))
+        lex_ids = [cid for cid, _ in lex_hits if cid in chunks and filters.accepts(chunks[cid])]
+        vec_ids = [c.id for c, _ in vec_hits if filters.accepts(c)]
+        fused = rrf([lex_ids, vec_ids])
+        if self.reranker is not None and fused:
+            fused = self.reranker.rerank(query, [(cid, chunks[cid].text) for cid, _ in fused[: max(k, 20)]])
+        return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(fused[:k], start=1)]
+
+
+class CrossEncoderReranker:
+    """sentence-transformers CrossEncoder over (query, passage) pairs; loaded from a local path offline."""
+
+    def __init__(self, model: str, allow_downloads: bool = False):
+        import os
+
+        from .errors import EmbedderUnavailable
+
+        if not allow_downloads:
+            os.environ["HF_HUB_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import CrossEncoder
+
+            self._model = CrossEncoder(model, device="cpu")
+        except Exception as exc:
+            raise EmbedderUnavailable(
+                f"cannot load cross-encoder {model!r} ({type(exc).__name__}) — pass a local model directory "
+                "with --reranker, or leave it unset"
+            ) from None
+
+    def rerank(self, query: str, items: list[tuple[str, str]]) -> list[tuple[str, float]]:
+        scores = self._model.predict([(query, text) for _, text in items], show_progress_bar=False)
+        ranked = sorted(zip([cid for cid, _ in items], map(float, scores)), key=lambda kv: (-kv[1], kv[0]))
+        return ranked

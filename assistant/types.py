@@ -1,0 +1,160 @@
+"""Typed records that cross module boundaries: chunks, citations, answers, ingest reports."""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from dataclasses import asdict, dataclass, field
+
+
+def map_offset(breaks: tuple[tuple[int, int], ...], i: int) -> int:
+    """Map position `i` through sorted (text_offset, source_offset) breakpoints; verbatim between them."""
+    k = max(0, bisect_right(breaks, (i, float("inf"))) - 1)
+    t, s = breaks[k]
+    return s + (i - t)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable unit: a sentence-aware chunk of a document, or one table row with its header.
+
+    `text` is what is embedded and searched. `offsets` maps positions in `text` to character positions
+    in the source file's text: a sorted list of (text_offset, source_offset) breakpoints; between two
+    breakpoints the text is a verbatim copy of the source (cleaning only ever drops whole lines).
+    """
+
+    id: str
+    text: str
+    source: str
+    doc_id: str
+    title: str
+    date: str | None
+    kind: str  # "text" | "table_row"
+    start: int
+    end: int
+    offsets: tuple[tuple[int, int], ...]
+    file_hash: str = ""
+    chunk_count: int = 0
+    table_title: str = ""
+    header: str = ""
+    row_offset: int = 0  # for table rows: where the row itself starts in `text`
+
+    def source_offset(self, i: int) -> int:
+        """Character position in the source text of position `i` in `text`."""
+        return map_offset(self.offsets, i)
+
+    def to_metadata(self) -> dict:
+        return {
+            "source": self.source,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "date": self.date or "",
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "offsets": json.dumps(self.offsets),
+            "file_hash": self.file_hash,
+            "chunk_count": self.chunk_count,
+            "table_title": self.table_title,
+            "header": self.header,
+            "row_offset": self.row_offset,
+        }
+
+    @classmethod
+    def from_record(cls, id: str, text: str, meta: dict) -> "Chunk":
+        return cls(
+            id=id,
+            text=text,
+            source=meta["source"],
+            doc_id=meta["doc_id"],
+            title=meta.get("title", ""),
+            date=meta.get("date") or None,
+            kind=meta.get("kind", "text"),
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            offsets=tuple(tuple(p) for p in json.loads(meta["offsets"])),
+            file_hash=meta.get("file_hash", ""),
+            chunk_count=int(meta.get("chunk_count", 0)),
+            table_title=meta.get("table_title", ""),
+            header=meta.get("header", ""),
+            row_offset=int(meta.get("row_offset", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and rank (1-based)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The exact passage an answer rests on: a sentence or a table row, with offsets in the source text."""
+
+    number: int
+    source: str
+    title: str
+    date: str | None
+    passage: str
+    start: int
+    end: int
+    chunk_id: str = ""
+    context: str = ""  # a few sentences around the passage, for display
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    conflict: bool = False
+    related: list[Citation] = field(default_factory=list)
+    question: str = ""
+    standalone_question: str = ""
+    mode: str = "extractive"
+    note: str = ""  # e.g. why an LLM answer fell back to the extractive one
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "conflict": self.conflict,
+            "mode": self.mode,
+            "note": self.note,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+        }
+
+
+@dataclass
+class IngestReport:
+    files_read: int = 0
+    documents: int = 0
+    chunks_added: int = 0
+    chunks_unchanged: int = 0
+    chunks_removed: int = 0
+    files_unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"files read: {self.files_read} ({self.files_unchanged} unchanged)",
+            f"documents: {self.documents}",
+            f"chunks added: {self.chunks_added}, unchanged: {self.chunks_unchanged}, removed: {self.chunks_removed}",
+            f"files skipped: {len(self.skipped)}",
+        ]
+        lines += [f"  - {path}: {why}" for path, why in self.skipped]
+        lines.append(f"time: {self.seconds:.2f} s")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

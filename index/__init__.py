@@ -1,0 +1,1 @@
+"""Files → documents → chunks → vectors: everything that builds and maintains the index."""

@@ -1,0 +1,126 @@
+"""Documents → chunks: sentence-aware chunks with overlap (llama-index), plus one node per table row.
+
+Every chunk carries its offsets in the source text, so a citation inside it can point at the source exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+from assistant.types import Chunk
+
+from .documents import DocumentPart, is_title_like
+
+_TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
+_LEADING_SYMBOLS = re.compile(r"^[^\w\"“'(]+")
+
+
+@lru_cache(maxsize=8)
+def _splitter(chunk_size: int, chunk_overlap: int):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap, include_metadata=False)
+
+
+def chunk_id(doc_id: str, kind: str, start: int, text: str) -> str:
+    return hashlib.sha1(f"{doc_id}\x00{kind}\x00{start}\x00{text}".encode()).hexdigest()[:24]
+
+
+def _line_spans(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _table_title(lines: list[tuple[int, str]], first_row: int) -> tuple[int, str] | None:
+    """The heading a table stands under: a title-like line just above it, else the line right above it."""
+    above = [(pos, line) for pos, line in lines[max(0, first_row - 4) : first_row] if line.strip()]
+    for pos, line in reversed(above):
+        if is_title_like(_LEADING_SYMBOLS.sub("", line.strip())):
+            return pos, line
+    return above[-1] if above else None
+
+
+def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str]]:
+    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header)."""
+    lines = _line_spans(doc.body.text)
+    out = []
+    i = 0
+    while i < len(lines):
+        if not lines[i][1].lstrip().startswith("|"):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j][1].lstrip().startswith("|"):
+            j += 1
+        if j - i >= 2:
+            title = _table_title(lines, i)
+            header_pos, header = lines[i]
+            pieces: list[tuple[int, str]] = ([title] if title else []) + [(header_pos, header)]
+            for row_pos, row in lines[i + 1 : j]:
+                if _TABLE_SEPARATOR.match(row.strip()):
+                    continue
+                text, breaks = "", []
+                for pos, line in pieces + [(row_pos, row)]:
+                    if text:
+                        text += "\n"
+                    breaks.append((len(text), doc.body.to_source(pos)))
+                    text += line
+                row_offset = breaks[-1][0]
+                title_text = _LEADING_SYMBOLS.sub("", title[1].strip()) if title else ""
+                out.append((text, tuple(breaks), row_offset, title_text, header.strip()))
+        i = j
+    return out
+
+
+def _text_chunks(doc: DocumentPart, chunk_size: int, chunk_overlap: int) -> list[tuple[int, str]]:
+    from llama_index.core import Document
+
+    nodes = _splitter(chunk_size, chunk_overlap).get_nodes_from_documents([Document(text=doc.body.text)])
+    out, search_from = [], 0
+    for node in nodes:
+        text = node.get_content()
+        start = node.start_char_idx
+        if start is None or doc.body.text[start : start + len(text)] != text:
+            start = doc.body.text.find(text, search_from)
+            if start < 0:  # the splitter normalised something: fall back to the first line of the chunk
+                continue
+        out.append((start, text))
+        search_from = start + 1
+    return out
+
+
+def chunk_document(doc: DocumentPart, chunk_size: int = 160, chunk_overlap: int = 30) -> list[Chunk]:
+    pending = []
+    for start, text in _text_chunks(doc, chunk_size, chunk_overlap):
+        body = doc.body.slice(start, start + len(text))
+        pending.append(("text", text, body.breaks, 0, "", ""))
+    for text, breaks, row_offset, title, header in table_rows(doc):
+        pending.append(("table_row", text, breaks, row_offset, title, header))
+    chunks = []
+    for kind, text, breaks, row_offset, title, header in pending:
+        start = breaks[0][1]
+        end = breaks[-1][1] + (len(text) - breaks[-1][0])
+        chunks.append(
+            Chunk(
+                id=chunk_id(doc.doc_id, kind, start, text),
+                text=text,
+                source=doc.source,
+                doc_id=doc.doc_id,
+                title=doc.title,
+                date=doc.date,
+                kind=kind,
+                start=start,
+                end=end,
+                offsets=tuple(breaks),
+                file_hash=doc.file_hash,
+                table_title=title,
+                header=header,
+                row_offset=row_offset,
+            )
+        )
+    return chunks

@@ -1,0 +1,112 @@
+"""Cleaning real web text, with no rules keyed to any file.
+
+Cleaning only ever drops whole lines, so the cleaned text is a sequence of verbatim runs of the source.
+`MappedText` keeps, for each run, where it starts in the source: every cleaned position maps back to
+a source position, and citations can point at the source text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from assistant.types import map_offset
+
+from .dates import find_date
+
+# A line repeated this often in one page is chrome (tickers, share buttons, cookie banners), not content.
+REPEAT_THRESHOLD = 3
+# Navigation menus: at least this many consecutive short lines with no sentence in them.
+NAV_RUN_MIN = 6
+NAV_LINE_MAX_WORDS = 5
+NAV_LINE_MAX_CHARS = 40
+
+_SENTENCE_END = re.compile(r"[.!?…]['\"”’)]*$")
+_LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s+\S")
+
+
+@dataclass(frozen=True)
+class MappedText:
+    text: str
+    breaks: tuple[tuple[int, int], ...]  # (position in text, position in source), sorted
+
+    def to_source(self, i: int) -> int:
+        return map_offset(self.breaks, i)
+
+    def slice(self, start: int, end: int) -> "MappedText":
+        """The text[start:end] with its own breakpoints (positions relative to the slice)."""
+        breaks = [(0, self.to_source(start))]
+        breaks += [(t - start, s) for t, s in self.breaks if start < t < end]
+        return MappedText(self.text[start:end], tuple(breaks))
+
+
+def _lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        out.append((pos, line.rstrip("\r\n")))
+        pos += len(line)
+    return out
+
+
+def is_nav_line(line: str) -> bool:
+    s = line.strip()
+    if not s or s.startswith("|") or _LIST_ITEM.match(s):
+        return False
+    if find_date(s):
+        return False  # a dateline is content: it dates the document
+    return len(s) <= NAV_LINE_MAX_CHARS and len(s.split()) <= NAV_LINE_MAX_WORDS and not _SENTENCE_END.search(s)
+
+
+def _nav_line_indexes(lines: list[str], skip: set[int]) -> set[int]:
+    """Indexes of lines in runs of >= NAV_RUN_MIN short, sentence-less lines (blank lines don't break a run)."""
+    drop: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        if len(run) >= NAV_RUN_MIN:
+            drop.update(run)
+        run.clear()
+
+    for i, line in enumerate(lines):
+        if not line.strip() or i in skip:
+            continue
+        if is_nav_line(line):
+            run.append(i)
+        else:
+            close()
+    close()
+    return drop
+
+
+def _repeated_line_indexes(lines: list[str]) -> set[int]:
+    counts = Counter(line.strip() for line in lines if line.strip())
+    repeated = {s for s, n in counts.items() if n >= REPEAT_THRESHOLD and len(s) < 300}
+    return {i for i, line in enumerate(lines) if line.strip() in repeated}
+
+
+def clean_text(text: str, drop_lines: set[int] | None = None) -> MappedText:
+    """Drop chrome lines (repeated lines, navigation runs, extra blank lines) and keep the rest verbatim."""
+    numbered = _lines_with_offsets(text)
+    lines = [line for _, line in numbered]
+    drop = _repeated_line_indexes(lines) | (drop_lines or set())
+    drop |= _nav_line_indexes(lines, skip=drop)
+    parts: list[str] = []
+    breaks: list[tuple[int, int]] = []
+    pos = 0
+    prev_blank = True  # also strips leading blank lines
+    for i, (src, line) in enumerate(numbered):
+        if i in drop:
+            continue
+        blank = not line.strip()
+        if blank and prev_blank:
+            continue
+        if parts:
+            pos += 1  # the "\n" joining lines
+        breaks.append((pos, src))
+        parts.append(line)
+        pos += len(line)
+        prev_blank = blank
+    while parts and not parts[-1].strip():
+        parts.pop()
+    return MappedText("\n".join(parts), tuple(breaks) or ((0, 0),))

@@ -1,0 +1,176 @@
+"""Ingestion: paths → files → documents → chunks → Chroma (+ the BM25 index), incrementally.
+
+Write order makes an interrupted ingest safe: for each batch, every chunk except each file's marker is
+upserted, the file's stale chunks are deleted, and only then its marker (the chunk that records the file
+hash) is written. A file whose marker does not carry its current hash is processed again next time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterator
+
+from assistant.errors import IndexLocked
+from assistant.types import Chunk, IngestReport
+
+from .chunking import chunk_document
+from .documents import build_documents
+from .embedders import Embedder
+from .lexical import LexicalIndex
+from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
+from .store import ChromaStore
+
+BATCH_CHUNKS = 512
+
+
+@dataclass
+class _Pending:
+    source: str
+    chunks: list[Chunk]
+
+
+def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
+    """Files under `paths` (recursively, hidden entries skipped, links not followed into loops)."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            report.skipped.append((str(raw), "does not exist"))
+        elif path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
+                    f = Path(root) / name
+                    if f.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append(f)
+                    else:
+                        report.skipped.append((str(f), f"unsupported file type {f.suffix or '(none)'}"))
+        else:
+            found.append(path)
+    seen, unique = set(), []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+@contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = index_dir / "ingest.lock"
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            raise IndexLocked(str(index_dir), fh.read().strip() or "another process") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, chunk_size: int = 160,
+                 chunk_overlap: int = 30, max_file_bytes: int = 20_000_000):
+        self.store = store
+        self.embedder = embedder
+        self.index_dir = Path(index_dir)
+        self.chunk_size = chunk_size
+        self.chunk_overlap = chunk_overlap
+        self.max_file_bytes = max_file_bytes
+        self._generation: str | None = None
+
+    def run(self, paths: list[str | Path], prune: bool = False, progress: bool = True) -> IngestReport:
+        from tqdm import tqdm
+
+        t0 = time.perf_counter()
+        report = IngestReport()
+        self._generation = None
+        with ingest_lock(self.index_dir):
+            files = discover(paths, report)
+            states = self.store.file_states()
+            batch: list[_Pending] = []
+            for path in tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False):
+                pending = self._prepare(path, states, report)
+                if pending is not None:
+                    batch.append(pending)
+                    if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
+                        self._flush(batch, report)
+                        batch = []
+            if batch:
+                self._flush(batch, report)
+            if prune:
+                self._prune(states, report)
+            if self._generation is not None or LexicalIndex.load(self.index_dir, self.store.generation) is None:
+                LexicalIndex.build(self.store.all_chunks()).save(self.index_dir, self._generation or self.store.generation)
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def _prepare(self, path: Path, states: dict, report: IngestReport) -> _Pending | None:
+        try:
+            data = read_bytes(path, self.max_file_bytes)
+            source = str(path.resolve())
+            state = states.get(source)
+            if state is not None and state.file_hash == file_hash(data):
+                report.files_read += 1
+                report.files_unchanged += 1
+                report.chunks_unchanged += state.chunk_count
+                return None
+            text = read_source(path, self.max_file_bytes, data=data)
+        except Unreadable as exc:
+            report.skipped.append((str(path), str(exc)))
+            return None
+        docs = build_documents(text)
+        chunks = [c for d in docs for c in chunk_document(d, self.chunk_size, self.chunk_overlap)]
+        if not chunks:
+            report.skipped.append((str(path), "no text left after cleaning"))
+            return None
+        report.files_read += 1
+        report.documents += len(docs)
+        return _Pending(source, chunks)
+
+    def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+        if self._generation is None:
+            self._generation = self.store.new_generation()
+        for p in batch:  # every chunk records how many chunks its file has
+            p.chunks[:] = [replace(c, chunk_count=len(p.chunks)) for c in p.chunks]
+        old_ids = {p.source: self.store.ids_for_source(p.source) for p in batch}
+        chunks = [c for p in batch for c in p.chunks]
+        vectors = self.embedder.embed_documents([c.text for c in chunks])
+        markers = {p.chunks[0].id for p in batch}
+        is_marker = [c.id in markers for c in chunks]
+        body = [i for i, m in enumerate(is_marker) if not m]
+        heads = [i for i, m in enumerate(is_marker) if m]
+        self.store.upsert([chunks[i] for i in body], vectors[body])
+        for p in batch:
+            new = {c.id for c in p.chunks}
+            old = old_ids[p.source]
+            stale = sorted(old - new)
+            self.store.delete(stale)
+            report.chunks_removed += len(stale)
+            report.chunks_added += len(new - old)
+            report.chunks_unchanged += len(new & old)
+        self.store.upsert([chunks[i] for i in heads], vectors[heads], markers=markers)
+
+    def _prune(self, states: dict, report: IngestReport) -> None:
+        for source in sorted(states):
+            if not Path(source).exists():
+                if self._generation is None:
+                    self._generation = self.store.new_generation()
+                report.chunks_removed += self.store.delete_source(source)
+

@@ -1,0 +1,111 @@
+"""Read files into plain text. Each reader returns the text whose character offsets citations point into.
+
+pypdf and BeautifulSoup are what llama-index's own file readers wrap; calling them directly keeps the
+dependency set small and lets us report a precise reason when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import charset_normalizer
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+
+
+class Unreadable(Exception):
+    """A file that is skipped, with the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: str  # resolved path, the citation's `source`
+    text: str
+    file_hash: str
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The raw bytes of a supported, non-empty file within the size limit; else Unreadable."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise Unreadable(f"unsupported file type {suffix or '(none)'}")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise Unreadable(f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise Unreadable("empty file")
+    return data
+
+
+def read_source(path: Path, max_bytes: int, data: bytes | None = None) -> SourceText:
+    """Read one file into text; raise Unreadable with a user-facing reason when it cannot be used."""
+    suffix = path.suffix.lower()
+    if data is None:
+        data = read_bytes(path, max_bytes)
+    if suffix in PDF_SUFFIXES:
+        text = _pdf_text(data)
+    else:
+        text = _decode(data)
+        if suffix in HTML_SUFFIXES:
+            text = _html_text(text)
+    if not text.strip():
+        raise Unreadable("no text could be extracted")
+    return SourceText(path=str(path.resolve()), text=text, file_hash=file_hash(data))
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Unreadable("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    # Not UTF-8: accept a legacy encoding only when detection is confident, else skip rather than index mojibake.
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.chaos > 0.1:
+        raise Unreadable("not valid UTF-8 and no text encoding could be detected")
+    text = str(best)
+    if _control_ratio(text) > 0.05:
+        raise Unreadable("binary file (mostly control characters)")
+    return text
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return bad / max(1, len(sample))
+
+
+def _html_text(html: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "svg"]):
+        tag.decompose()
+    return soup.get_text("\n")
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many exception types on malformed files
+        raise Unreadable(f"PDF could not be parsed ({type(exc).__name__})") from None
+    return "\n\n".join(pages)

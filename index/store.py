@@ -1,0 +1,181 @@
+"""The Chroma store: an embedded PersistentClient by default, a Chroma server through HttpClient.
+
+Chroma is the source of truth. Its collection metadata records the embedder that built it and a
+`generation` that changes before every write, so anything derived from it (the BM25 index) can tell
+whether it is current. Embeddings are always passed in: Chroma's own embedding function is never used
+(it would try to download a model).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.errors import CorruptIndex, EmbedderMismatch, IndexNotFound, StoreUnavailable
+from assistant.types import Chunk
+
+CHROMA_SUBDIR = "chroma"
+PAGE = 2000  # records per `get` page when reading the whole collection
+
+
+@dataclass(frozen=True)
+class FileState:
+    file_hash: str
+    chunk_count: int
+
+
+def _client(index_dir: Path, chroma_url: str | None, create: bool):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=settings
+            )
+            client.heartbeat()
+            return client
+        except Exception as exc:
+            raise StoreUnavailable(
+                f"cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}) — start it with "
+                "`chroma run --path DIR --host 127.0.0.1 --port 8000` or unset ASSISTANT_CHROMA_URL"
+            ) from None
+    path = index_dir / CHROMA_SUBDIR
+    if not create and not path.exists():
+        raise IndexNotFound(str(index_dir))
+    if path.exists() and not path.is_dir():
+        raise CorruptIndex(str(index_dir), f"{path} is not a directory")
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:
+        raise CorruptIndex(str(index_dir), f"{type(exc).__name__}: {exc}") from None
+
+
+class ChromaStore:
+    def __init__(self, index_dir: Path, embedder_name: str, dim: int, chroma_url: str | None = None,
+                 collection: str = "documents", create: bool = True):
+        self.index_dir = Path(index_dir)
+        self.location = chroma_url or str(self.index_dir)
+        self._client = _client(self.index_dir, chroma_url, create)
+        try:
+            existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
+            if collection in existing:
+                self._col = self._client.get_collection(collection, embedding_function=None)
+            elif create:
+                self._col = self._client.create_collection(
+                    collection,
+                    configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embedder": embedder_name, "dim": dim, "generation": "empty"},
+                    embedding_function=None,
+                )
+            else:
+                raise IndexNotFound(self.location)
+        except (IndexNotFound, StoreUnavailable):
+            raise
+        except Exception as exc:
+            raise CorruptIndex(self.location, f"{type(exc).__name__}: {exc}") from None
+        built_with = (self._col.metadata or {}).get("embedder")
+        if built_with and built_with != embedder_name:
+            raise EmbedderMismatch(self.location, built_with, embedder_name)
+
+    # -- metadata ---------------------------------------------------------------------------------
+    @property
+    def embedder_name(self) -> str:
+        return (self._col.metadata or {}).get("embedder", "")
+
+    @property
+    def generation(self) -> str:
+        self._col = self._client.get_collection(self._col.name, embedding_function=None)  # refresh metadata
+        return str((self._col.metadata or {}).get("generation", ""))
+
+    def new_generation(self) -> str:
+        """Mark the collection as changing; called before any write so derived indexes know they are stale."""
+        gen = uuid.uuid4().hex
+        meta = {k: v for k, v in (self._col.metadata or {}).items() if not k.startswith("hnsw:")}
+        meta["generation"] = gen
+        self._col.modify(metadata=meta)
+        return gen
+
+    def count(self) -> int:
+        return self._col.count()
+
+    # -- files ------------------------------------------------------------------------------------
+    def file_states(self) -> dict[str, FileState]:
+        """Per source file: the hash and chunk count recorded by its marker chunk (written last)."""
+        out = {}
+        for _, _, meta in self._iter(where={"marker": True}, documents=False):
+            out[meta["source"]] = FileState(meta.get("file_hash", ""), int(meta.get("chunk_count", 0)))
+        return out
+
+    def ids_for_source(self, source: str) -> set[str]:
+        return set(self._col.get(where={"source": source}, include=[])["ids"])
+
+    def delete_source(self, source: str) -> int:
+        ids = self.ids_for_source(source)
+        if ids:
+            self._col.delete(ids=list(ids))
+        return len(ids)
+
+    # -- chunks -----------------------------------------------------------------------------------
+    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset()) -> None:
+        for lo in range(0, len(chunks), 1000):
+            part = chunks[lo : lo + 1000]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                embeddings=embeddings[lo : lo + 1000],
+                documents=[c.text for c in part],
+                metadatas=[c.to_metadata() | {"marker": c.id in markers} for c in part],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        for lo in range(0, len(ids), 1000):
+            self._col.delete(ids=ids[lo : lo + 1000])
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]:
+        if not ids:
+            return {}
+        res = self._col.get(ids=ids, include=["documents", "metadatas"])
+        return {i: Chunk.from_record(i, d, m) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+
+    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        res = self._col.query(
+            query_embeddings=[embedding], n_results=n, where=where, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            (Chunk.from_record(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def _iter(self, where: dict | None = None, documents: bool = True) -> Iterator[tuple[str, str, dict]]:
+        include = ["metadatas"] + (["documents"] if documents else [])
+        offset = 0
+        while True:
+            res = self._col.get(where=where, include=include, limit=PAGE, offset=offset)
+            if not res["ids"]:
+                return
+            docs = res["documents"] if documents else [""] * len(res["ids"])
+            yield from zip(res["ids"], docs, res["metadatas"])
+            offset += len(res["ids"])
+
+    def all_chunks(self) -> Iterator[Chunk]:
+        for i, d, m in self._iter():
+            yield Chunk.from_record(i, d, m)
+
+    def documents(self) -> list[dict]:
+        """One row per document: source, title, date, chunk count (for stats and the page's panel)."""
+        docs: dict[str, dict] = {}
+        for _, _, m in self._iter(documents=False):
+            row = docs.setdefault(m["doc_id"], {"source": m["source"], "title": m.get("title", ""),
+                                                "date": m.get("date") or None, "chunks": 0})
+            row["chunks"] += 1
+        return sorted(docs.values(), key=lambda r: (r["source"], r["title"]))
