@@ -19,8 +19,8 @@ from .dates import find_date
 REPEAT_THRESHOLD = 3
 # Navigation menus: at least this many consecutive short lines with no sentence in them.
 NAV_RUN_MIN = 6
-NAV_LINE_MAX_WORDS = 5
-NAV_LINE_MAX_CHARS = 40
+NAV_LINE_MAX_WORDS = 4
+NAV_LINE_MAX_CHARS = 36
 
 _SENTENCE_END = re.compile(r"[.!?…]['\"”’)]*$")
 _LIST_ITEM = re.compile(r"^\s*([-*+]|\d+[.)])\s+\S")

@@ -64,7 +64,8 @@ class SentenceTransformerEmbedder:
                 "pass a local model directory, or set ASSISTANT_ALLOW_DOWNLOADS=1 on a machine that reaches the hub, "
                 "or use the offline default `--embedder hash`"
             ) from None
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
         self.name = f"st:{Path(model).name if Path(model).exists() else model}:{self.dim}"
         self.batch_size = batch_size
 
@@ -82,3 +83,23 @@ def make_embedder(spec: str, allow_downloads: bool = False) -> Embedder:
     if spec == "hash" or spec.startswith("hash:"):
         return HashingEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else 512)
     return SentenceTransformerEmbedder(spec, allow_downloads=allow_downloads)
+
+
+def as_llama_index(embedder: Embedder):
+    """Wrap an `Embedder` as a llama-index embedding model (for llama-index pipelines such as the baseline)."""
+    from llama_index.core.embeddings import BaseEmbedding
+
+    class _Adapter(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.embed_query(query).tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embedder.embed_documents([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed_documents(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return _Adapter(model_name=embedder.name, embed_batch_size=256)

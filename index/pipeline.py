@@ -105,7 +105,7 @@ class Ingestor:
             files = discover(paths, report)
             states = self.store.file_states()
             batch: list[_Pending] = []
-            for path in tqdm(files, desc="ingest", unit="file", disable=not progress, leave=False):
+            for path in tqdm(files, desc="ingest", unit="file", disable=None if progress else True, leave=False):
                 pending = self._prepare(path, states, report)
                 if pending is not None:
                     batch.append(pending)

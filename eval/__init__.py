@@ -1,0 +1,1 @@
+"""The question-answer evaluation set and the batch runner (`assistant eval`)."""

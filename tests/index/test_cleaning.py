@@ -1,0 +1,34 @@
+from index.cleaning import clean_text, is_nav_line
+
+
+def test_repeated_lines_are_dropped_entirely():
+    ticker = "  • ABC/USD = 0.011 0%\n  • XYZ/USD = 0.002 -0%\n"
+    text = ticker * 8 + "Real news starts here. It has sentences.\n"
+    cleaned = clean_text(text)
+    assert "ABC/USD" not in cleaned.text
+    assert cleaned.text == "Real news starts here. It has sentences."
+
+
+def test_navigation_run_is_dropped_but_prose_and_tables_are_kept():
+    menu = "\n".join(["Home", "Markets", "Copper", "Zinc", "Silver", "Sign In", "Contact"])
+    table = "| Country | Tons |\n| Peru | 3,300 |"
+    text = f"Intro sentence here.\n{menu}\nA headline about silver output\n{table}\nClosing sentence."
+    cleaned = clean_text(text).text
+    assert "Markets" not in cleaned and "Sign In" not in cleaned
+    assert "A headline about silver output" in cleaned
+    assert "| Peru | 3,300 |" in cleaned
+    assert cleaned.startswith("Intro sentence here.")
+
+
+def test_short_list_items_and_dates_are_not_navigation():
+    assert not is_nav_line("- Henan")
+    assert not is_nav_line("14 November 2025")
+    assert is_nav_line("Base Metals")
+
+
+def test_offsets_map_back_to_the_source_verbatim():
+    text = "keep one.\nX\n" * 4 + "\n\n\nkeep two here.\nend line."
+    cleaned = clean_text(text)
+    for i, ch in enumerate(cleaned.text):
+        if ch != "\n":
+            assert text[cleaned.to_source(i)] == ch

@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.errors import EmbedderUnavailable
+from index.embedders import HashingEmbedder, make_embedder
+
+
+def test_hashing_embedder_is_deterministic_normalised_and_similarity_aware():
+    e = HashingEmbedder(256)
+    docs = e.embed_documents(["silver production fell", "silver production declined", "football match tonight"])
+    assert docs.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(e.embed_query("silver production fell"), docs[0])
+    assert docs[0] @ docs[1] > docs[0] @ docs[2]
+
+
+def test_sentence_transformer_embedder_loads_a_local_model(tiny_models):
+    e = make_embedder(str(tiny_models["embedder"]))
+    vecs = e.embed_documents(["silver output", "gallium"])
+    assert vecs.shape == (2, 64) and e.name == "st:tiny-st:64"
+
+
+def test_missing_model_fails_fast_with_a_clear_message():
+    with pytest.raises(EmbedderUnavailable, match="local model directory"):
+        make_embedder("no-such-org/no-such-model")
+
+
+def test_ingest_and_retrieve_with_a_sentence_transformer_and_cross_encoder(tiny_models, tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Peru produced 3,300 tons of silver in 2026.", encoding="utf-8")
+    (docs / "b.txt").write_text("Gallium output could reach 15 tons a year.", encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "ix", embedder=str(tiny_models["embedder"]),
+                  reranker=str(tiny_models["cross_encoder"]))
+    assert a.ingest([docs]).chunks_added == 2
+    hits = a.retrieve("How much silver did Peru produce?", k=2)
+    assert len(hits) == 2 and {h.chunk.source.rsplit("/", 1)[-1] for h in hits} == {"a.txt", "b.txt"}
+    assert a.store.embedder_name == "st:tiny-st:64"
