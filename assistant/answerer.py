@@ -17,12 +17,13 @@ from typing import Protocol
 from index.dates import find_date
 
 from .question import Question, analyze, QUESTION_WORDS
-from .text import (MONEY, NUM, PERCENT, QUANTITY, YEAR, content_stems, numbers_in, sentence_spans, stem, stopwords,
-                   words)
+from .text import (MONEY, NUM, PERCENT, QUANTITY, YEAR, canonical, content_stems, numbers_in, sentence_spans, stem,
+                   stem_in, stopwords, words)
 from .types import Answer, Chunk, Citation, Hit
 
 MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
 CONTEXT_WEIGHT = 0.5  # a term found only in the unit's context (title, previous sentence) counts half
+CHUNK_WEIGHT = 0.2  # ... and only elsewhere in its chunk, a fifth
 CONFLICT_SCORE_MARGIN = 0.12
 
 
@@ -43,6 +44,7 @@ class Unit:
     ctx_stems: set[str] = field(default_factory=set)
     years: set[str] = field(default_factory=set)
     ctx_years: set[str] = field(default_factory=set)
+    chunk_stems: set[str] = field(default_factory=set)
     # filled by scoring
     coverage: float = 0.0
     score: float = 0.0
@@ -89,6 +91,7 @@ def build_units(hits: list[Hit]) -> list[Unit]:
     units: dict[tuple[str, int], Unit] = {}
     for hit in hits:
         c = hit.chunk
+        chunk_stems = set(content_stems(f"{c.title}\n{c.text}"))
         if c.kind == "table_row":
             spans = [(c.row_offset, len(c.text))]
             contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
@@ -110,6 +113,9 @@ def build_units(hits: list[Hit]) -> list[Unit]:
             u.ctx_stems = set(content_stems(ctx))
             u.years = set(YEAR.findall(text)) | _relative_years(text, c.date)
             u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
+            if c.date and not u.years:
+                u.ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
+            u.chunk_stems = chunk_stems
             units[u.key] = u
     return list(units.values())
 
@@ -123,53 +129,118 @@ _DATE_SPAN = re.compile(
 )
 
 
-def _cap_phrases(text: str, exclude: set[str]) -> list[tuple[int, int, str]]:
+_ORG_WORDS = {"university", "group", "ministry", "exchange", "company", "institute", "center", "centre", "plant",
+              "complex", "survey", "service", "bank", "fund", "division", "forum", "week", "council", "consortium",
+              "department", "agency", "report", "limited", "ltd", "inc", "corporation", "administration"}
+_CONNECT = {"of", "de", "and", "for", "the"}
+_CAP_TOKEN = re.compile(r"[A-Z0-9][\w’'&.-]*")
+
+
+def _cap_runs(text: str) -> list[list[tuple[int, int, str]]]:
+    """Runs of capitalised tokens (with connectors such as "of" inside), as lists of (start, end, token)."""
+    runs, run = [], []
+    for m in re.finditer(r"[^\s,;:()“”\"]+", text):
+        tok = m.group(0).rstrip(".")
+        end = m.start() + len(tok)
+        if _CAP_TOKEN.fullmatch(tok) and not tok.isdigit():
+            run.append((m.start(), end, re.sub(r"[’']s$", "", tok)))
+            if text[end : end + 1] in ",;:()“”\"" or m.group(0).endswith("."):
+                runs.append(run)
+                run = []
+        elif tok.lower() in _CONNECT and run:
+            run.append((m.start(), end, tok))
+        else:
+            if run:
+                runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
     out = []
-    for m in re.finditer(r"[A-Z][\w’'&.-]*(?:\s+(?:(?:of|de|and|for|the)\s+)?[A-Z][\w’'&.()-]*)*", text):
-        phrase = m.group(0).strip(" .,")
-        phrase = re.sub(r"[’']s$", "", phrase)
-        ws = {stem(w) for w in words(phrase)}
-        if not phrase or ws & exclude or ws <= {stem(w) for w in stopwords() | QUESTION_WORDS}:
-            continue
-        out.append((m.start(), m.start() + len(phrase), phrase))
+    for r in runs:
+        while r and r[-1][2].lower() in _CONNECT:
+            r = r[:-1]
+        if r:
+            out.append(r)
     return out
 
 
-def _spans_for(q: Question, text: str) -> list[tuple[int, int, str]]:
-    """Candidate answer spans of the kind `q` asks for, as (start, end, text) in `text`."""
-    if q.kind == "money":
-        found = [(m.start(), m.end(), m.group(0)) for m in MONEY.finditer(text)]
-    elif q.kind == "percent":
-        found = [(m.start(), m.end(), m.group(0)) for m in PERCENT.finditer(text)]
-    elif q.kind == "quantity":
-        found = [(m.start(), m.end(), m.group(0)) for m in QUANTITY.finditer(text)]
-        money = [(m.start(), m.end()) for m in MONEY.finditer(text)]
-        found = [f for f in found if not any(a <= f[0] < b for a, b in money)]
-        if not found:  # bare counts: "199 production licenses", "11 deposits"
-            found = [(m.start(), m.end(), m.group(0)) for m in re.finditer(rf"\b{NUM}\b(?:\s[a-z]+){{0,2}}", text)
-                     if not YEAR.fullmatch(m.group(0).split()[0]) and "%" not in text[m.end():m.end() + 2]]
-    elif q.kind == "date":
-        found = [(m.start(), m.end(), m.group(0)) for m in _DATE_SPAN.finditer(text)]
-        if not found:
-            found = [(m.start(), m.end(), m.group(0)) for m in YEAR.finditer(text) if m.group(0) not in q.years]
-    elif q.kind in ("person", "org", "place", "list"):
-        exclude = {stem(w) for e in q.entities for w in words(e)} | set(q.terms)
-        found = _cap_phrases(text, exclude)
+def _entity_spans(q: Question, text: str) -> list[tuple[int, int, str, float]]:
+    """Names in `text` that could answer a who/which/where question, with a prior cost each."""
+    asked = {canonical(stem(w)) for e in q.entities for w in words(e)} | set(q.terms)
+
+    def novel(tokens: list[str]) -> bool:
+        stems = {canonical(stem(t)) for t in tokens if t.lower() not in _CONNECT}
+        return bool(stems) and not all(stem_in(x, asked) for x in stems)
+
+    out = []
+    for run in _cap_runs(text):
         if q.kind == "person":
-            found = [f for f in found if 2 <= len(f[2].split()) <= 4] or found
-        if q.kind == "list" and found:
-            return [(found[0][0], found[-1][1], _list_phrase(text, found))]
-    else:
-        found = []
-    return found
+            names = [t for t in run if t[2].lower() not in _CONNECT]
+            for size in (2, 3):
+                for i in range(len(names) - size + 1):
+                    win = names[i : i + size]
+                    if any(t1[1] + 2 < t2[0] for t1, t2 in zip(win, win[1:])):
+                        continue  # not adjacent
+                    toks = [t[2] for t in win]
+                    if not all(stem_in(canonical(stem(t)), asked) is False for t in toks):
+                        continue
+                    cost = 0.5 * sum(t.lower() in _ORG_WORDS for t in toks) + (0.2 if size == 3 else 0)
+                    out.append((win[0][0], win[-1][1], " ".join(toks), cost))
+            continue
+        toks = [t[2] for t in run]
+        if not novel(toks):
+            continue
+        a, b = run[0][0], run[-1][1]
+        cost = 0.0
+        if a == 0 or text[:a].rstrip().endswith((".", "“", '"')):
+            cost += 0.8 if len(run) == 1 else 0.2  # a capitalised first word is usually not a name
+        before = text[max(0, a - 6) : a].lower()
+        if q.kind == "place" and re.search(r"\b(in|at|near|from)\s$", before):
+            cost -= 0.4
+        out.append((a, b, text[a:b], cost))
+    return out
 
 
-def _list_phrase(text: str, found: list[tuple[int, int, str]]) -> str:
+_LOWER_LIST = re.compile(r"\b([a-z][\w-]+(?:,\s[a-z][\w-]+)+,?\s(?:and|or)\s[a-z][\w-]+)")
+
+
+def _spans_for(q: Question, text: str) -> list[tuple[int, int, str, float]]:
+    """Candidate answer spans of the kind `q` asks for, as (start, end, text, prior cost)."""
+    if q.kind == "money":
+        return [(m.start(), m.end(), m.group(0), 0.0) for m in MONEY.finditer(text)]
+    if q.kind == "percent":
+        return [(m.start(), m.end(), m.group(0), 0.0) for m in PERCENT.finditer(text)]
+    if q.kind == "quantity":
+        money = [(m.start(), m.end()) for m in MONEY.finditer(text)] + [(m.start(), m.end()) for m in PERCENT.finditer(text)]
+        found = [(m.start(), m.end(), m.group(0), 0.0) for m in QUANTITY.finditer(text)
+                 if not any(a <= m.start() < b for a, b in money)]
+        # bare counts ("199 production licenses", "42 of 51 wells") as weaker candidates
+        found += [(m.start(), m.end(), m.group(0), 1.0) for m in re.finditer(rf"(?<![\w.$]){NUM}(?![\w.%])", text)
+                  if not YEAR.fullmatch(m.group(0)) and not any(a <= m.start() < b for a, b in money)
+                  and not any(f[0] <= m.start() < f[1] for f in found)]
+        return found
+    if q.kind == "date":
+        found = [(m.start(), m.end(), m.group(0), 0.0) for m in _DATE_SPAN.finditer(text)]
+        found += [(m.start(), m.end(), m.group(0), 0.5) for m in YEAR.finditer(text) if m.group(0) not in q.years
+                  and not any(f[0] <= m.start() < f[1] for f in found)]
+        return found
+    if q.kind == "list":
+        names = _entity_spans(q, text)
+        if names:
+            return [(names[0][0], names[-1][1], _list_phrase(text, names), 0.0)]
+        m = _LOWER_LIST.search(text)
+        return [(m.start(), m.end(), m.group(1), 0.0)] if m else []
+    if q.kind in ("person", "org", "place"):
+        return _entity_spans(q, text)
+    return []
+
+
+def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
     """The longest comma/and-joined run of names in the passage, as written."""
     best, run = [], [found[0]]
     for prev, cur in zip(found, found[1:]):
         gap = text[prev[1] : cur[0]]
-        if re.fullmatch(r"\s*(,|and|, and|&|;|, as well as|or|, or)\s*", gap):
+        if re.fullmatch(r"\s*(,|and|, and|&|;|, as well as|or|, or)?\s*(the\s)?", gap):
             run.append(cur)
         else:
             best, run = max(best, run, key=len), [cur]
@@ -177,11 +248,13 @@ def _list_phrase(text: str, found: list[tuple[int, int, str]]) -> str:
     return text[best[0][0] : best[-1][1]]
 
 
-def _term_positions(q: Question, text: str) -> list[int]:
-    positions = []
+def _term_positions(q: Question, text: str) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
     for m in re.finditer(r"[^\W_]+(?:[.’'-][^\W_]+)*", text):
-        if stem(m.group(0)) in q.terms:
-            positions.append(m.start())
+        st = canonical(stem(m.group(0)))
+        for t in q.terms:
+            if not t.isdigit() and stem_in(t, {st}):
+                positions.setdefault(t, []).append(m.start())
     return positions
 
 
@@ -189,23 +262,23 @@ def _pick_span(q: Question, text: str) -> str:
     spans = _spans_for(q, text)
     if not spans:
         return ""
-    if q.kind == "list":
-        return spans[0][2]
-    anchors = _term_positions(q, text)
+    positions = _term_positions(q, text)
     q_numbers = numbers_in(q.text)
 
-    def cost(span: tuple[int, int, str]) -> float:
-        a, b, s = span
-        c = min((abs(a - p) for p in anchors), default=0) / 100
-        if numbers_in(s) & q_numbers and q.kind != "date":
+    def cost(span: tuple[int, int, str, float]) -> float:
+        a, b, s, prior = span
+        mid = (a + b) / 2
+        dists = [min(abs(mid - p) for p in ps) for ps in positions.values()]
+        c = prior + (sum(dists) / len(dists) / 100 if dists else 0)
+        if numbers_in(s) and numbers_in(s) <= q_numbers and q.kind != "date":
             c += 5  # the question's own figure is not the answer
         after = text[b : b + 14]
         other_year = YEAR.search(after)
         if other_year and q.years and other_year.group(0) not in q.years:
             c += 2  # "25,500 tons in 2023" when 2024 was asked
-        if re.match(r"\s*(from|to)\b", text[max(0, a - 6) : a][::-1][::-1][-5:] or ""):
-            c += 0
-        return c + a / 10000
+        if re.search(r"\bfrom\s(?:around\s|about\s)?$", text[max(0, a - 13) : a]) and re.match(r"\s(?:\S+\s){0,6}?to\s", text[b : b + 60]):
+            c += 0.6  # "from X to Y": Y is the current figure
+        return c + a / 100000
 
     return min(spans, key=cost)[2]
 
@@ -246,33 +319,35 @@ def _typed_cell(q: Question, cell: str) -> bool:
 # -- scoring ---------------------------------------------------------------------------------------
 def _idf(units: list[Unit], terms: list[str]) -> dict[str, float]:
     n = len(units)
-    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if t in u.stems or t in u.ctx_stems))) for t in set(terms)}
+    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if stem_in(t, u.stems | u.ctx_stems)))) for t in set(terms)}
 
 
 def _satisfies(q: Question, u: Unit) -> bool:
     years = u.years | u.ctx_years
     if q.years and not q.years <= years:
         return False
-    if q.years and u.years and not (q.years & u.years) and len(u.years) > 0 and not u.is_row:
+    if q.years and u.years and not (q.years & u.years) and not u.is_row:
         return False  # the sentence is about another year; the context's year doesn't carry over
-    bag = u.stems | u.ctx_stems
+    near = u.stems | u.ctx_stems
+    wide = near | u.chunk_stems
     for e in q.entities:
-        if not {stem(w) for w in words(e)} <= bag:
+        if not all(stem_in(canonical(stem(w)), wide) for w in words(e)):
             return False
-    return q.hard_terms <= bag
+    return all(stem_in(h, near) for h in q.hard_terms)
 
 
 def score_units(q: Question, units: list[Unit]) -> None:
     idf = _idf(units, q.terms)
     total = sum(idf[t] for t in set(q.terms)) or 1.0
     for u in units:
-        got = sum(idf[t] if t in u.stems else CONTEXT_WEIGHT * idf[t] if t in u.ctx_stems else 0 for t in set(q.terms))
+        got = sum(idf[t] if stem_in(t, u.stems) else CONTEXT_WEIGHT * idf[t] if stem_in(t, u.ctx_stems)
+                  else CHUNK_WEIGHT * idf[t] if stem_in(t, u.chunk_stems) else 0 for t in set(q.terms))
         u.coverage = got / total
         if u.is_row:
             u.value, u.label = _row_value(q, u)
         else:
             u.value = _pick_span(q, u.text) if q.kind != "explain" else ""
-        typed = bool(u.value) or q.kind == "explain"
+        typed = bool(u.value) or not q.numeric  # names and lists fall back to quoting the sentence
         u.eligible = _satisfies(q, u) and typed
         length_penalty = max(0, len(u.text) - 400) / 2000
         u.score = u.coverage + (0.3 if u.value else 0) + 0.1 / u.rank - length_penalty

@@ -104,7 +104,8 @@ class Assistant:
         filters = Filters(tuple(sources or ()), date_from, date_to)
         return self.retriever.retrieve(question, k or self.settings.k, filters)
 
-    def ask(self, question: str, history: History | None = None, k: int | None = None, **filters) -> Answer:
+    def ask(self, question: str, history: History | None = None, k: int | None = None, mode: str | None = None,
+            **filters) -> Answer:
         from .followup import standalone_question
 
         question = self._check(question)
@@ -115,9 +116,10 @@ class Assistant:
         answer.standalone_question = standalone
         return answer
 
-    def stream(self, question: str, history: History | None = None, k: int | None = None, **filters) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: History | None = None, k: int | None = None, mode: str | None = None,
+               **filters) -> Iterator[str | Answer]:
         """Yields growing answer text, then the final `Answer` object."""
-        answer = self.ask(question, history, k, **filters)
+        answer = self.ask(question, history, k, mode, **filters)
         words = answer.text.split(" ")
         for i in range(1, len(words) + 1):
             yield " ".join(words[:i])

@@ -10,10 +10,12 @@ from .text import YEAR, normalize_word, stopwords, words
 
 _FOLLOWUP_START = re.compile(r"^\s*(and|what about|how about|and what about|also|same for|then|now)\b", re.I)
 _PRONOUN = re.compile(r"\b(it|its|they|their|them|there|that one|this one)\b", re.I)
-_WH = re.compile(r"^\s*(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|can|list|name)\b", re.I)
+_WH = re.compile(r"^\s*(?:(?:by|in|for|from|to|at|of|on)\s+)?(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|can|list|name)\b", re.I)
 
 
 def _is_followup(q: str) -> bool:
+    if _PRONOUN.search(q) and _WH.match(q):
+        return False  # a full question with a pronoun: resolved by substitution instead
     if _FOLLOWUP_START.match(q):
         return True
     content = [w for w in words(q) if normalize_word(w) not in stopwords() | QUESTION_WORDS]

@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import YEAR, content_stems, normalize_word, stem, stopwords, words
+from .text import YEAR, canonical, content_stems, normalize_word, stem, stopwords, words
+
+MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+          "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 # Nouns that name a measurement rather than the thing measured: "gold output" → the hard term is "gold".
 MEASURE_NOUNS = {
@@ -28,6 +32,7 @@ _ROLE_WORDS = {"ceo", "chairman", "chair", "minister", "head", "director", "pres
 _ORG_HINTS = {"company", "companies", "firm", "group", "organization", "organisation", "exchange", "subsidiary",
               "university", "universities", "institution", "institutions", "agency", "enterprise", "producer", "bank",
               "conglomerate", "website", "service", "survey", "owner", "operator", "partner", "partners"}
+_UNITS = {"tons", "tonnes", "ton", "tonne", "kg", "kilograms", "grams", "ounces", "barrels", "units", "times"}
 _PLACE_HINTS = {"country", "countries", "region", "regions", "province", "provinces", "city", "cities", "where",
                 "site", "sites", "area", "areas", "valley", "zone", "zones", "town", "nation", "nations", "destination",
                 "place", "location", "located", "ridges", "deposit"}
@@ -53,7 +58,7 @@ def _entities(q: str) -> list[str]:
     out: list[str] = []
     tokens = re.findall(r"[A-Z][\w’'&.-]*(?:\s+[A-Z][\w’'&.-]*)*", q)
     first = words(q)[0] if words(q) else ""
-    stops = stopwords() | QUESTION_WORDS | _ROLE_WORDS
+    stops = stopwords() | QUESTION_WORDS | _ROLE_WORDS | MONTHS
     for tok in tokens:
         parts = [p for p in tok.split() if normalize_word(p.strip(".")) not in stops]
         if tok.split()[0] == first and normalize_word(first) in stops | {"and", "in", "for", "by"}:
@@ -121,6 +126,18 @@ def analyze(q: str) -> Question:
             # "production of copper"
             if i + 2 < len(ws) and ws[i + 1] == "of" and ws[i + 2] not in stops and ws[i + 2].isalpha():
                 hard.add(stem(ws[i + 2]))
+        # "how much gold", "how many more tons of silver": the counted thing
+        if w in ("much", "many") and i > 0 and ws[i - 1] == "how":
+            j = i + 1
+            while j < len(ws) and ws[j] in ("more", "less", "fewer", "additional", "extra"):
+                j += 1
+            if j < len(ws) and ws[j] not in stops and ws[j].isalpha() and ws[j] not in MEASURE_NOUNS \
+                    and ws[j] not in _UNITS:
+                hard.add(stem(ws[j]))
+            elif j + 2 < len(ws) and ws[j] in _UNITS and ws[j + 1] == "of" and ws[j + 2].isalpha():
+                hard.add(stem(ws[j + 2]))
+    if kind == "person":
+        hard |= {stem(w) for w in ws if w in _ROLE_WORDS or stem(w) in {stem(r) for r in _ROLE_WORDS}}
     entity_stems = {stem(w) for e in entities for w in words(e)}
-    hard -= entity_stems  # entities are checked on their own
+    hard = {canonical(h) for h in hard - entity_stems}  # entities are checked on their own
     return Question(q, kind, years, entities, terms, hard, plural)

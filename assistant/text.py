@@ -68,25 +68,75 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(w) if w.isalpha() else w
 
 
+# Words that say the same thing in news about quantities. General English, not tied to any collection:
+# each group is matched as one term.
+SYNONYM_GROUPS = [
+    "produce produced producing production output make made yield yielded extract extracted extraction mine mined",
+    "fall fell fallen decline declined drop dropped decrease decreased shrink shrank down reduce reduced reduction",
+    "rise rose risen increase increased grow grew growth climb climbed surge surged jump jumped gain gained up",
+    "revenue revenues earnings income proceeds",
+    "price prices trade trading traded cost",
+    "invest invested investment investments spend spent",
+    "ton tons tonne tonnes",
+    "company companies firm firms",
+    "begin began start started launch launched open opened",
+    "find found discover discovered uncover uncovered identify identified",
+    "hold holds contain contains",
+    "yoy year-on-year",
+    "mom month-on-month",
+    "head heads chief leader",
+    "country countries nation nations",
+    "quote quoted quotes",
+    "big large size",
+]
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for group in SYNONYM_GROUPS:
+        members = group.split()
+        canon = _stemmer().stemWord(members[0])
+        for m in members:
+            table[_stemmer().stemWord(m)] = canon
+    return table
+
+
+def canonical(stemmed: str) -> str:
+    return _synonyms().get(stemmed, stemmed)
+
+
 def content_stems(text: str) -> list[str]:
+    """Stems of the content words of `text`, synonyms folded together."""
     stops = stopwords()
     out = []
     for w in words(text):
         n = normalize_word(w)
         if n in stops or len(n) < 2 and not n.isdigit():
             continue
-        out.append(stem(n))
+        out.append(canonical(stem(n)))
     return out
+
+
+def stem_in(term: str, bag: set[str]) -> bool:
+    """`term` is in `bag`, allowing name variants that share a long prefix (Kazakh ~ Kazakhstan, Australian ~ Australia)."""
+    if term in bag:
+        return True
+    if len(term) < 5 or term.isdigit():
+        return False
+    return any(len(b) >= 5 and not b.isdigit() and (b.startswith(term) or term.startswith(b)) for b in bag)
 
 
 # -- values --------------------------------------------------------------------------------------
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+RANGE = rf"{NUM}(?:[-–]{NUM})?"
 SCALE = r"(?:\s?(?:million|billion|trillion|thousand|bn|mn|B|M|K)\b)"
 CURRENCY_WORDS = r"(?:tenge|yuan|KGS|KZT|USD|CNY|EUR|dollars?|euros?|rubles?|roubles?|soms?)"
 PER = r"(?:\s?(?:/|per\s|an?\s)(?:troy\s)?(?:ounce|oz|kg|kilogram|ton|tonne|mt|gram|g)\b)"
 MONEY = re.compile(
     rf"(?:[+-]?[$€£¥]\s?{NUM}{SCALE}?{PER}?|{NUM}{SCALE}?\s?{CURRENCY_WORDS}\b(?:\s\(\$?{NUM}{SCALE}?\))?{PER}?"
-    rf"|\b(?:CNY|USD|EUR|KZT|KGS)\s?{NUM}{SCALE}?|{NUM}-{NUM}\s{CURRENCY_WORDS}{PER}?)"
+    rf"|\b(?:CNY|USD|EUR|KZT|KGS)\s?{NUM}{SCALE}?|{NUM}-{NUM}\s{CURRENCY_WORDS}{PER}?"
+    rf"|between\s[$€£¥]{NUM}{SCALE}?\sand\s[$€£¥]{NUM}{SCALE}?)"
 )
 PERCENT = re.compile(rf"[+-]?{NUM}\s?(?:%|percent\b|per cent\b)")
 UNIT_WORDS = (
@@ -95,7 +145,7 @@ UNIT_WORDS = (
     r"|licenses|licences|countries|companies|times|years|MW|GW|kWh|MWh)"
 )
 QUANTITY = re.compile(
-    rf"(?:(?:more than|over|nearly|about|approximately|around|up to|some)\s)?{NUM}{SCALE}?\s?{UNIT_WORDS}"
+    rf"(?:(?:more than|over|nearly|about|approximately|around|up to|some)\s)?{RANGE}{SCALE}?\s?{UNIT_WORDS}"
     rf"(?:\s(?:of|of\s(?:refined|raw|primary))\s[a-z]+(?:\s(?:ore|silver|gold|copper|ferroalloys))?)?"
     rf"|(?:(?:more than|over|nearly|about|approximately)\s)?{NUM}\s?(?:million|billion|thousand)\b(?:\s[a-z]+){{0,2}}"
 )
