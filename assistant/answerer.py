@@ -87,11 +87,39 @@ def _relative_years(text: str, doc_date: str | None) -> set[str]:
     return out
 
 
+_COMPARISON_YEAR = re.compile(
+    r"\b(?:than|compared (?:to|with)|from|versus|vs\.?|over|since)\s+(?:in\s+)?(?:the\s+)?(?:same\s+)?(?:\w+\s+){0,4}?"
+    r"(?:of\s+)?((?:19|20)\d{2})\b", re.I)
+
+
+def _primary_years(text: str, doc_date: str | None) -> set[str]:
+    """Years a sentence is about: the ones it names, minus those only named as a baseline ("than in 2024")."""
+    baseline = set(_COMPARISON_YEAR.findall(text))
+    named = set(YEAR.findall(text)) | _relative_years(text, doc_date)
+    primary = named - baseline
+    return primary or named
+
+
+def _foreign_names(u: "Unit", q: Question) -> bool:
+    """The sentence names someone or something else in the place of the question's missing name."""
+    asked = {canonical(stem(w)) for e in q.entities for w in words(e)} | set(q.terms)
+    for run in _cap_runs(u.text):
+        if run[0][0] == 0:
+            continue  # a sentence's first word is capitalised anyway
+        toks = [canonical(stem(t[2])) for t in run if t[2].lower() not in _CONNECT]
+        if toks and not any(stem_in(t, asked) for t in toks) and not all(t.isdigit() for t in toks):
+            return True
+    return False
+
+
 def build_units(hits: list[Hit]) -> list[Unit]:
     units: dict[tuple[str, int], Unit] = {}
+    doc_stems: dict[str, set[str]] = {}  # what the retrieved parts of each document mention
+    for hit in hits:
+        doc_stems.setdefault(hit.chunk.doc_id, set()).update(content_stems(f"{hit.chunk.title}\n{hit.chunk.text}"))
     for hit in hits:
         c = hit.chunk
-        chunk_stems = set(content_stems(f"{c.title}\n{c.text}"))
+        chunk_stems = doc_stems[c.doc_id]
         if c.kind == "table_row":
             spans = [(c.row_offset, len(c.text))]
             contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
@@ -111,10 +139,12 @@ def build_units(hits: list[Hit]) -> list[Unit]:
             text = u.text
             u.stems = set(content_stems(text))
             u.ctx_stems = set(content_stems(ctx))
-            u.years = set(YEAR.findall(text)) | _relative_years(text, c.date)
+            u.years = _primary_years(text, c.date)
             u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
             if c.date and not u.years:
                 u.ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
+            u.stems |= u.years  # "this year" in a 2026 report counts as the term 2026
+            u.ctx_stems |= u.ctx_years
             u.chunk_stems = chunk_stems
             units[u.key] = u
     return list(units.values())
@@ -331,7 +361,11 @@ def _satisfies(q: Question, u: Unit) -> bool:
     near = u.stems | u.ctx_stems
     wide = near | u.chunk_stems
     for e in q.entities:
-        if not all(stem_in(canonical(stem(w)), wide) for w in words(e)):
+        ws = [canonical(stem(w)) for w in words(e)]
+        if all(stem_in(w, near) for w in ws):
+            continue
+        # named only elsewhere in the document: fine unless this sentence names something else instead
+        if not all(stem_in(w, wide) for w in ws) or _foreign_names(u, q):
             return False
     return all(stem_in(h, near) for h in q.hard_terms)
 

@@ -16,7 +16,7 @@ MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augus
 
 # Nouns that name a measurement rather than the thing measured: "gold output" → the hard term is "gold".
 MEASURE_NOUNS = {
-    "output", "production", "produce", "produced", "exports", "export", "imports", "import", "reserves", "reserve",
+    "output", "production", "exports", "export", "imports", "import", "reserves", "reserve",
     "price", "prices", "value", "revenue", "revenues", "deposits", "deposit", "extraction", "mining", "supply",
     "demand", "consumption", "share", "growth", "volume", "stockpiles", "capacity", "investment", "market",
 }
@@ -26,6 +26,7 @@ QUESTION_WORDS = {
     "was", "were", "is", "are", "the", "according", "name", "list", "tell", "give", "figure", "amount", "number",
     "total", "level", "documents", "document", "text", "source", "sources", "say", "says", "state", "stated",
     "reported", "report", "estimated", "approximately", "roughly", "about", "exactly", "year", "kind", "type",
+    "percentage", "percent", "far", "range", "rate",
 }
 _ROLE_WORDS = {"ceo", "chairman", "chair", "minister", "head", "director", "president", "founder", "geologist",
                "deputy", "spokesperson", "analyst", "chief", "governor", "official", "secretary", "manager"}
@@ -71,11 +72,13 @@ def _entities(q: str) -> list[str]:
 
 
 def classify(q: str) -> tuple[str, bool]:
-    low = q.lower()
+    # "value-added" naming a table or an exporter is a label, not a request for money
+    low = re.sub(r"\bvalue[- ]added\s+(?=(silver\s+)?(tables?|metrics|exporters?|importers?|hubs?|projects?)\b)", "",
+                 q.lower())
     ws = [normalize_word(w) for w in words(low)]
     wset = set(ws)
     plural = False
-    if re.search(r"\b(percent|percentage|%|share of|what share|growth rate|by how much|how much .*\b(fall|fell|drop|"
+    if re.search(r"\b(percent|percentage|%|share of|what share|growth rate|growth|by how much|how much .*\b(fall|fell|drop|"
                  r"decline|declined|rise|rose|increase|increased|grow|grew|decrease|decreased|change)\b)", low) \
             and not re.search(r"\b(tons?|tonnes?|kg|dollars?|\$)\b", low):
         return "percent", plural

@@ -25,12 +25,12 @@ class Settings(BaseSettings):
     reranker: str | None = None  # a local cross-encoder directory or model name
     allow_downloads: bool = False  # only then may a model be fetched from the hub
 
-    chunk_size: int = 160  # tokens
-    chunk_overlap: int = 30
+    chunk_size: int = 120  # words
+    chunk_overlap: int = 24
     max_file_mb: float = 20.0
     max_question_chars: int = 2000
 
-    k: int = 8
+    k: int = 12
     answer_mode: str = "extractive"  # "extractive" | "llm"
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -29,6 +29,8 @@ class Embedder(Protocol):
 
 
 class HashingEmbedder:
+    picklable = True  # stateless: ingestion may embed in a worker process
+
     def __init__(self, dim: int = 512):
         from sklearn.feature_extraction.text import HashingVectorizer
 

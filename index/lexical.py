@@ -48,10 +48,18 @@ class LexicalIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if self._retriever is not None:
-            self._retriever.persist(str(tmp))
+            self._retriever.persist(str(tmp), show_progress=False)
         (tmp / STAMP).write_text(json.dumps({"generation": generation, "size": self.size}))
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)  # a reader never sees a half-written index
+
+    @staticmethod
+    def is_current(index_dir: Path, generation: str) -> bool:
+        try:
+            stamp = json.loads((Path(index_dir) / BM25_SUBDIR / STAMP).read_text())
+        except (OSError, ValueError):
+            return False
+        return stamp.get("generation") == generation
 
     @classmethod
     def load(cls, index_dir: Path, generation: str) -> "LexicalIndex | None":
@@ -68,7 +76,7 @@ class LexicalIndex:
         from llama_index.retrievers.bm25 import BM25Retriever
 
         try:
-            retriever = BM25Retriever.from_persist_dir(str(target), show_progress=False)
+            retriever = BM25Retriever.from_persist_dir(str(target), show_progress=False, verbosity=0)
         except Exception:
             return None
         retriever.stemmer = _stemmer()  # not persisted by llama-index

@@ -25,13 +25,40 @@ from .lexical import LexicalIndex
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
 from .store import ChromaStore
 
-BATCH_CHUNKS = 512
+BATCH_CHUNKS = 1000
+PARALLEL_MIN_FILES = 40  # below this, starting a worker process costs more than it saves
 
 
 @dataclass
 class _Pending:
     source: str
     chunks: list[Chunk]
+    vectors: object = None  # np.ndarray when embedded by the worker
+    documents: int = 0
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: Path
+    max_bytes: int
+    chunk_size: int
+    chunk_overlap: int
+    embedder: object | None  # embedded in the worker when the embedder can travel (the offline one)
+
+
+def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
+    """Read, clean, chunk (and maybe embed) one file: runs in a worker process for large ingests."""
+    try:
+        text = read_source(job.path, job.max_bytes)
+    except Unreadable as exc:
+        return str(job.path), None, str(exc)
+    docs = build_documents(text)
+    chunks = [c for d in docs for c in chunk_document(d, job.chunk_size, job.chunk_overlap)]
+    if not chunks:
+        return str(job.path), None, "no text left after cleaning"
+    chunks = [replace(c, chunk_count=len(chunks)) for c in chunks]  # every chunk records its file's chunk count
+    vectors = job.embedder.embed_documents([c.text for c in chunks]) if job.embedder is not None else None
+    return str(job.path), _Pending(text.path, chunks, vectors, len(docs)), None
 
 
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
@@ -104,59 +131,83 @@ class Ingestor:
         with ingest_lock(self.index_dir):
             files = discover(paths, report)
             states = self.store.file_states()
+            todo = [f for f in files if self._needs_work(f, states, report)]
             batch: list[_Pending] = []
-            for path in tqdm(files, desc="ingest", unit="file", disable=None if progress else True, leave=False):
-                pending = self._prepare(path, states, report)
-                if pending is not None:
-                    batch.append(pending)
-                    if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
-                        self._flush(batch, report)
-                        batch = []
+            bar = tqdm(total=len(files), desc="ingest", unit="file", disable=None if progress else True, leave=False,
+                       initial=len(files) - len(todo))
+            for path, pending, skipped in self._prepared(todo):
+                bar.update(1)
+                if skipped:
+                    report.skipped.append((path, skipped))
+                    continue
+                report.files_read += 1
+                report.documents += pending.documents
+                batch.append(pending)
+                if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
+                    self._flush(batch, report)
+                    batch = []
             if batch:
                 self._flush(batch, report)
+            bar.close()
             if prune:
                 self._prune(states, report)
-            if self._generation is not None or LexicalIndex.load(self.index_dir, self.store.generation) is None:
+            if self._generation is not None or not LexicalIndex.is_current(self.index_dir, self.store.generation):
                 LexicalIndex.build(self.store.all_chunks()).save(self.index_dir, self._generation or self.store.generation)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _prepare(self, path: Path, states: dict, report: IngestReport) -> _Pending | None:
+    def _needs_work(self, path: Path, states: dict, report: IngestReport) -> bool:
+        """False for a file whose content the index already holds (counted as unchanged) or that can't be read."""
         try:
             data = read_bytes(path, self.max_file_bytes)
-            source = str(path.resolve())
-            state = states.get(source)
-            if state is not None and state.file_hash == file_hash(data):
-                report.files_read += 1
-                report.files_unchanged += 1
-                report.chunks_unchanged += state.chunk_count
-                return None
-            text = read_source(path, self.max_file_bytes, data=data)
         except Unreadable as exc:
             report.skipped.append((str(path), str(exc)))
-            return None
-        docs = build_documents(text)
-        chunks = [c for d in docs for c in chunk_document(d, self.chunk_size, self.chunk_overlap)]
-        if not chunks:
-            report.skipped.append((str(path), "no text left after cleaning"))
-            return None
-        report.files_read += 1
-        report.documents += len(docs)
-        return _Pending(source, chunks)
+            return False
+        state = states.get(str(path.resolve()))
+        if state is not None and state.file_hash == file_hash(data):
+            report.files_read += 1
+            report.files_unchanged += 1
+            report.chunks_unchanged += state.chunk_count
+            return False
+        return True
+
+    def _prepared(self, todo: list[Path]):
+        """(path, pending, skip reason) per file, in order. Large ingests prepare files in a worker process
+        while this one writes to Chroma: on two cores the two stages then overlap."""
+        travels = getattr(self.embedder, "picklable", False)
+        jobs = [_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap, self.embedder if travels else None)
+                for p in todo]
+        if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+            yield from map(_prepare_file, jobs)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            yield from pool.map(_prepare_file, jobs, chunksize=4)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+        import numpy as np
+
         if self._generation is None:
             self._generation = self.store.new_generation()
-        for p in batch:  # every chunk records how many chunks its file has
-            p.chunks[:] = [replace(c, chunk_count=len(p.chunks)) for c in p.chunks]
         old_ids = {p.source: self.store.ids_for_source(p.source) for p in batch}
         chunks = [c for p in batch for c in p.chunks]
-        vectors = self.embedder.embed_documents([c.text for c in chunks])
+        if all(p.vectors is not None for p in batch):
+            vectors = np.vstack([p.vectors for p in batch])
+        else:
+            vectors = self.embedder.embed_documents([c.text for c in chunks])
         markers = {p.chunks[0].id for p in batch}
         is_marker = [c.id in markers for c in chunks]
         body = [i for i, m in enumerate(is_marker) if not m]
         heads = [i for i, m in enumerate(is_marker) if m]
-        self.store.upsert([chunks[i] for i in body], vectors[body])
+        existing = set().union(*old_ids.values())
+        fresh = [i for i in body if chunks[i].id not in existing]
+        known = [i for i in body if chunks[i].id in existing]
+        if fresh:
+            self.store.upsert([chunks[i] for i in fresh], vectors[fresh], new=True)
+        if known:
+            self.store.upsert([chunks[i] for i in known], vectors[known])
         for p in batch:
             new = {c.id for c in p.chunks}
             old = old_ids[p.source]
