@@ -16,7 +16,7 @@ from typing import Protocol
 
 from index.dates import find_date
 
-from .question import Question, analyze, QUESTION_WORDS
+from .question import MONTHS, QUESTION_WORDS, Question, analyze
 from .text import (MONEY, NUM, PERCENT, QUANTITY, YEAR, canonical, content_stems, numbers_in, sentence_spans, stem,
                    stem_in, stopwords, words)
 from .types import Answer, Chunk, Citation, Hit
@@ -45,6 +45,7 @@ class Unit:
     years: set[str] = field(default_factory=set)
     ctx_years: set[str] = field(default_factory=set)
     chunk_stems: set[str] = field(default_factory=set)
+    baseline_years: set[str] = field(default_factory=set)
     # filled by scoring
     coverage: float = 0.0
     score: float = 0.0
@@ -88,16 +89,15 @@ def _relative_years(text: str, doc_date: str | None) -> set[str]:
 
 
 _COMPARISON_YEAR = re.compile(
-    r"\b(?:than|compared (?:to|with)|from|versus|vs\.?|over|since)\s+(?:in\s+)?(?:the\s+)?(?:same\s+)?(?:\w+\s+){0,4}?"
+    r"\b(?:than|compared (?:to|with)|from|versus|vs\.?|over|since)\s+(?:in\s+)?(?:the\s+)?(?:same\s+)?(?:[\w,.$%]+\s+){0,4}?"
     r"(?:of\s+)?((?:19|20)\d{2})\b", re.I)
 
 
-def _primary_years(text: str, doc_date: str | None) -> set[str]:
-    """Years a sentence is about: the ones it names, minus those only named as a baseline ("than in 2024")."""
+def _primary_years(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
+    """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023")."""
     baseline = set(_COMPARISON_YEAR.findall(text))
     named = set(YEAR.findall(text)) | _relative_years(text, doc_date)
-    primary = named - baseline
-    return primary or named
+    return named - baseline, baseline & named
 
 
 def _foreign_names(u: "Unit", q: Question) -> bool:
@@ -105,8 +105,8 @@ def _foreign_names(u: "Unit", q: Question) -> bool:
     asked = {canonical(stem(w)) for e in q.entities for w in words(e)} | set(q.terms)
     for run in _cap_runs(u.text):
         if run[0][0] == 0:
-            continue  # a sentence's first word is capitalised anyway
-        toks = [canonical(stem(t[2])) for t in run if t[2].lower() not in _CONNECT]
+            run = run[1:]  # a sentence's first word is capitalised anyway
+        toks = [canonical(stem(t[2])) for t in run if t[2].lower() not in _CONNECT and t[2].lower() not in MONTHS]
         if toks and not any(stem_in(t, asked) for t in toks) and not all(t.isdigit() for t in toks):
             return True
     return False
@@ -127,7 +127,7 @@ def build_units(hits: list[Hit]) -> list[Unit]:
         else:
             spans = sentence_spans(c.text)
             texts = [c.text[a:b] for a, b in spans]
-            prevs = [""] + texts[:-1]
+            prevs = [c.lead] + texts[:-1]
             nexts = texts[1:] + [""]
             contexts = [f"{c.title}\n{p}" for p in prevs]
         for (a, b), ctx, prev, nxt in zip(spans, contexts, prevs, nexts):
@@ -139,11 +139,11 @@ def build_units(hits: list[Hit]) -> list[Unit]:
             text = u.text
             u.stems = set(content_stems(text))
             u.ctx_stems = set(content_stems(ctx))
-            u.years = _primary_years(text, c.date)
+            u.years, u.baseline_years = _primary_years(text, c.date)
             u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
-            if c.date and not u.years:
+            if c.date and not u.years and not u.baseline_years:
                 u.ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
-            u.stems |= u.years  # "this year" in a 2026 report counts as the term 2026
+            u.stems |= u.years | u.baseline_years  # "this year" in a 2026 report counts as the term 2026
             u.ctx_stems |= u.ctx_years
             u.chunk_stems = chunk_stems
             units[u.key] = u
@@ -163,7 +163,7 @@ _ORG_WORDS = {"university", "group", "ministry", "exchange", "company", "institu
               "complex", "survey", "service", "bank", "fund", "division", "forum", "week", "council", "consortium",
               "department", "agency", "report", "limited", "ltd", "inc", "corporation", "administration"}
 _CONNECT = {"of", "de", "and", "for", "the"}
-_CAP_TOKEN = re.compile(r"[A-Z0-9][\w’'&.-]*")
+_CAP_TOKEN = re.compile(r"[A-Z][\w’'&.-]*|\d+[A-Za-z][\w-]*")  # names, and codes such as "5G"
 
 
 def _cap_runs(text: str) -> list[list[tuple[int, int, str]]]:
@@ -223,10 +223,13 @@ def _entity_spans(q: Question, text: str) -> list[tuple[int, int, str, float]]:
         a, b = run[0][0], run[-1][1]
         cost = 0.0
         if a == 0 or text[:a].rstrip().endswith((".", "“", '"')):
-            cost += 0.8 if len(run) == 1 else 0.2  # a capitalised first word is usually not a name
+            if len(run) == 1 and (toks[0].lower().endswith("ly") or toks[0].lower() in stopwords() | QUESTION_WORDS):
+                continue  # "Newly", "However", "Which": a capitalised first word, not a name
+            cost += 0.8 if len(run) == 1 else 0.2  # a capitalised first word is often not a name
         before = text[max(0, a - 6) : a].lower()
-        if q.kind == "place" and re.search(r"\b(in|at|near|from)\s$", before):
-            cost -= 0.4
+        if q.kind == "place":
+            cost += -0.4 if re.search(r"\b(in|at|near|from)\s$", before) else 0.4
+            cost += 0.3 * sum(t.lower() in _ORG_WORDS for t in toks)
         out.append((a, b, text[a:b], cost))
     return out
 
@@ -266,26 +269,38 @@ def _spans_for(q: Question, text: str) -> list[tuple[int, int, str, float]]:
 
 
 def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
-    """The longest comma/and-joined run of names in the passage, as written."""
-    best, run = [], [found[0]]
+    """The comma/and-joined run of names in the passage with the most items, as written."""
+    found = [f for f in found if f[3] < 0.8] or found  # not a capitalised first word of the sentence
+
+    def items(run: list) -> int:
+        return sum(1 + len(re.findall(r",|\band\b|\bor\b", r[2])) for r in run)
+
+    runs, run = [], [found[0]]
     for prev, cur in zip(found, found[1:]):
         gap = text[prev[1] : cur[0]]
         if re.fullmatch(r"\s*(,|and|, and|&|;|, as well as|or|, or)?\s*(the\s)?", gap):
             run.append(cur)
         else:
-            best, run = max(best, run, key=len), [cur]
-    best = max(best, run, key=len)
+            runs.append(run)
+            run = [cur]
+    runs.append(run)
+    best = max(runs, key=lambda r: (items(r), r[-1][1] - r[0][0]))
     return text[best[0][0] : best[-1][1]]
 
 
-def _term_positions(q: Question, text: str) -> dict[str, list[int]]:
-    positions: dict[str, list[int]] = {}
+def _term_positions(q: Question, text: str) -> dict[str, list[tuple[int, bool]]]:
+    """Where each question term occurs: (position, is_label). A label ("Silver: 3.8 tons") governs what follows it."""
+    positions: dict[str, list[tuple[int, bool]]] = {}
     for m in re.finditer(r"[^\W_]+(?:[.’'-][^\W_]+)*", text):
         st = canonical(stem(m.group(0)))
+        label = text[m.end() : m.end() + 1] == ":"
         for t in q.terms:
             if not t.isdigit() and stem_in(t, {st}):
-                positions.setdefault(t, []).append(m.start())
+                positions.setdefault(t, []).append((m.start(), label))
     return positions
+
+
+_SINCE = re.compile(r"\b(since|until|by|before|after|from)\s+(?:what|which)\s+(?:year|date|month)", re.I)
 
 
 def _pick_span(q: Question, text: str) -> str:
@@ -295,17 +310,32 @@ def _pick_span(q: Question, text: str) -> str:
     positions = _term_positions(q, text)
     q_numbers = numbers_in(q.text)
 
+    since = _SINCE.search(q.text)
+
+    def gap(a: int, b: int, pos: tuple[int, bool]) -> int:
+        p, label = pos
+        if a <= p < b:
+            return 0
+        if label and a < p:
+            return 500  # a label's value comes after it
+        if p >= b and re.search(r"[,;]\s", text[b:p]):
+            return p - b + 100  # "286,000 tons, with copper reserves ...": the term starts another clause
+        return min(abs(a - p), abs(b - p))
+
     def cost(span: tuple[int, int, str, float]) -> float:
         a, b, s, prior = span
-        mid = (a + b) / 2
-        dists = [min(abs(mid - p) for p in ps) for ps in positions.values()]
-        c = prior + (sum(dists) / len(dists) / 100 if dists else 0)
+        hard = [min(gap(a, b, p) for p in ps) for t, ps in positions.items() if t in q.hard_terms]
+        soft = [min(gap(a, b, p) for p in ps) for t, ps in positions.items() if t not in q.hard_terms]
+        if since and re.search(rf"\b{since.group(1)}\s+$", text[max(0, a - 10) : a], re.I):
+            prior -= 1.0  # "since what year" → "since 2012"
+        c = prior + (sum(hard) / len(hard) / 60 if hard else 0) + (sum(soft) / len(soft) / 200 if soft else 0)
         if numbers_in(s) and numbers_in(s) <= q_numbers and q.kind != "date":
             c += 5  # the question's own figure is not the answer
-        after = text[b : b + 14]
-        other_year = YEAR.search(after)
-        if other_year and q.years and other_year.group(0) not in q.years:
-            c += 2  # "25,500 tons in 2023" when 2024 was asked
+        after = text[b : b + 32]
+        next_year = YEAR.search(after)
+        if next_year and q.years:
+            # "$27 per troy ounce in January-October 2024": the figure belongs to the year that follows it
+            c += -0.5 if next_year.group(0) in q.years else 2
         if re.search(r"\bfrom\s(?:around\s|about\s)?$", text[max(0, a - 13) : a]) and re.match(r"\s(?:\S+\s){0,6}?to\s", text[b : b + 60]):
             c += 0.6  # "from X to Y": Y is the current figure
         return c + a / 100000
@@ -353,10 +383,10 @@ def _idf(units: list[Unit], terms: list[str]) -> dict[str, float]:
 
 
 def _satisfies(q: Question, u: Unit) -> bool:
-    years = u.years | u.ctx_years
+    years = u.years | u.baseline_years | u.ctx_years
     if q.years and not q.years <= years:
         return False
-    if q.years and u.years and not (q.years & u.years) and not u.is_row:
+    if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
         return False  # the sentence is about another year; the context's year doesn't carry over
     near = u.stems | u.ctx_stems
     wide = near | u.chunk_stems
@@ -381,13 +411,29 @@ def score_units(q: Question, units: list[Unit]) -> None:
             u.value, u.label = _row_value(q, u)
         else:
             u.value = _pick_span(q, u.text) if q.kind != "explain" else ""
-        typed = bool(u.value) or not q.numeric  # names and lists fall back to quoting the sentence
+        typed = bool(u.value) or not (q.numeric or q.kind == "date")  # names and lists may quote the sentence
         u.eligible = _satisfies(q, u) and typed
+        if q.years and not (q.years & (u.years | u.ctx_years)) and not u.is_row:
+            # the asked year is only this sentence's baseline: only the figure stated for that year answers
+            at = u.text.find(u.value) if u.value else -1
+            follow = YEAR.search(u.text[at + len(u.value) : at + len(u.value) + 32]) if at >= 0 else None
+            u.eligible = u.eligible and follow is not None and follow.group(0) in q.years
         length_penalty = max(0, len(u.text) - 400) / 2000
         u.score = u.coverage + (0.3 if u.value else 0) + 0.1 / u.rank - length_penalty
+        if q.years and not (q.years & (u.years | u.ctx_years)):
+            u.score -= 0.3  # the asked year is only this sentence's baseline ("11.1% less than in 2024")
+        if q.wh_noun and u.value and stem_in(q.wh_noun, set(content_stems(u.value))):
+            u.score += 0.2  # "which valley" answered by "Rasht Valley"
 
 
 # -- composing ---------------------------------------------------------------------------------------
+def _same_column(a: str, b: str) -> bool:
+    """Two table headers naming the same measure ("Production (Metric Tons)" ~ "2026 Est. Production (Metric Tons)")."""
+    sa = {t for t in content_stems(a) if not YEAR.fullmatch(t)}
+    sb = {t for t in content_stems(b) if not YEAR.fullmatch(t)}
+    return bool(sa and sb) and len(sa & sb) / min(len(sa), len(sb)) >= 0.75
+
+
 def _norm_value(v: str) -> str:
     return " ".join(sorted(numbers_in(v))) or v.lower()
 
@@ -418,7 +464,7 @@ class ExtractiveAnswerer:
         for u in eligible[1:]:
             if not u.value or u.score < best.score - CONFLICT_SCORE_MARGIN or u.coverage < best.coverage - 0.05:
                 continue
-            if u.is_row != best.is_row or (u.is_row and u.label != best.label):
+            if u.is_row != best.is_row or (u.is_row and not _same_column(u.label, best.label)):
                 continue
             same_place = u.chunk.doc_id == best.chunk.doc_id and (
                 not u.is_row or (u.chunk.table_title, u.chunk.header) == (best.chunk.table_title, best.chunk.header)

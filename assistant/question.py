@@ -19,6 +19,9 @@ MEASURE_NOUNS = {
     "output", "production", "exports", "export", "imports", "import", "reserves", "reserve",
     "price", "prices", "value", "revenue", "revenues", "deposits", "deposit", "extraction", "mining", "supply",
     "demand", "consumption", "share", "growth", "volume", "stockpiles", "capacity", "investment", "market",
+    # agents: "a producer of silver", "silver exporters"
+    "producer", "producers", "exporter", "exporters", "importer", "importers", "supplier", "suppliers",
+    "consumer", "consumers", "miner", "miners",
 }
 # Words that only say what is being asked; never required to appear in the passage.
 QUESTION_WORDS = {
@@ -26,7 +29,8 @@ QUESTION_WORDS = {
     "was", "were", "is", "are", "the", "according", "name", "list", "tell", "give", "figure", "amount", "number",
     "total", "level", "documents", "document", "text", "source", "sources", "say", "says", "state", "stated",
     "reported", "report", "estimated", "approximately", "roughly", "about", "exactly", "year", "kind", "type",
-    "percentage", "percent", "far", "range", "rate",
+    "percentage", "percent", "far", "range", "rate", "held", "located", "situated", "based", "take", "took",
+    "place",
 }
 _ROLE_WORDS = {"ceo", "chairman", "chair", "minister", "head", "director", "president", "founder", "geologist",
                "deputy", "spokesperson", "analyst", "chief", "governor", "official", "secretary", "manager"}
@@ -48,6 +52,7 @@ class Question:
     terms: list[str] = field(default_factory=list)  # stemmed content terms (entities and years included)
     hard_terms: set[str] = field(default_factory=set)  # stems the passage must contain (the measured thing)
     plural: bool = False
+    wh_noun: str = ""  # stem of the noun after which/what ("which valley" → "valley")
 
     @property
     def numeric(self) -> bool:
@@ -117,7 +122,13 @@ def analyze(q: str) -> Question:
     kind, plural = classify(q)
     years = set(YEAR.findall(q))
     entities = _entities(q)
-    terms = [t for t in content_stems(q) if t not in {stem(w) for w in QUESTION_WORDS}]
+    drop = {stem(w) for w in QUESTION_WORDS}
+    wh_noun = re.search(r"\b(?:which|what)\s+(\w+)", q.lower())
+    wh = ""
+    if wh_noun and kind in ("org", "place", "list", "person"):
+        wh = canonical(stem(wh_noun.group(1)))
+        drop.add(wh)  # "which city": the answer's type, not a word it contains
+    terms = [t for t in content_stems(q) if t not in drop]
     hard: set[str] = set()
     ws = [normalize_word(w) for w in words(q)]
     stops = stopwords() | QUESTION_WORDS
@@ -143,4 +154,4 @@ def analyze(q: str) -> Question:
         hard |= {stem(w) for w in ws if w in _ROLE_WORDS or stem(w) in {stem(r) for r in _ROLE_WORDS}}
     entity_stems = {stem(w) for e in entities for w in words(e)}
     hard = {canonical(h) for h in hard - entity_stems}  # entities are checked on their own
-    return Question(q, kind, years, entities, terms, hard, plural)
+    return Question(q, kind, years, entities, terms, hard, plural, wh)

@@ -147,7 +147,8 @@ UNIT_WORDS = (
 QUANTITY = re.compile(
     rf"(?:(?:more than|over|nearly|about|approximately|around|up to|some)\s)?{RANGE}{SCALE}?\s?{UNIT_WORDS}"
     rf"(?:\s(?:of|of\s(?:refined|raw|primary))\s[a-z]+(?:\s(?:ore|silver|gold|copper|ferroalloys))?)?"
-    rf"|(?:(?:more than|over|nearly|about|approximately)\s)?{NUM}\s?(?:million|billion|thousand)\b(?:\s[a-z]+){{0,2}}"
+    rf"|(?:(?:more than|over|nearly|about|approximately)\s)?{NUM}\s?(?:million|billion|thousand)\b"
+    rf"(?:\s(?!(?:to|and|from|in|of|on|at|by|for|with|than|the|a|an|was|were|is)\b)[a-z]+){{0,2}}"
 )
 YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 NUMBER = re.compile(rf"[+-]?[$€£¥]?\s?{NUM}{SCALE}?")

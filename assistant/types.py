@@ -38,6 +38,7 @@ class Chunk:
     table_title: str = ""
     header: str = ""
     row_offset: int = 0  # for table rows: where the row itself starts in `text`
+    lead: str = ""  # the line or sentence just before the chunk in its document: context for its first sentence
 
     def source_offset(self, i: int) -> int:
         """Character position in the source text of position `i` in `text`."""
@@ -58,6 +59,7 @@ class Chunk:
             "table_title": self.table_title,
             "header": self.header,
             "row_offset": self.row_offset,
+            "lead": self.lead,
         }
 
     @classmethod
@@ -78,6 +80,7 @@ class Chunk:
             table_title=meta.get("table_title", ""),
             header=meta.get("header", ""),
             row_offset=int(meta.get("row_offset", 0)),
+            lead=meta.get("lead", ""),
         )
 
 

@@ -96,15 +96,23 @@ def _text_chunks(doc: DocumentPart, chunk_size: int, chunk_overlap: int) -> list
     return out
 
 
+def _lead(text: str, start: int) -> str:
+    """The line (or, in a long paragraph, the sentence) just before `start`."""
+    before = text[max(0, start - 400) : start].rstrip()
+    line = before.rsplit("\n", 1)[-1].strip()
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9“\"])", line)
+    return parts[-1] if parts else ""
+
+
 def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int = 24) -> list[Chunk]:
     pending = []
     for start, text in _text_chunks(doc, chunk_size, chunk_overlap):
         body = doc.body.slice(start, start + len(text))
-        pending.append(("text", text, body.breaks, 0, "", ""))
+        pending.append(("text", text, body.breaks, 0, "", "", _lead(doc.body.text, start)))
     for text, breaks, row_offset, title, header in table_rows(doc):
-        pending.append(("table_row", text, breaks, row_offset, title, header))
+        pending.append(("table_row", text, breaks, row_offset, title, header, ""))
     chunks = []
-    for kind, text, breaks, row_offset, title, header in pending:
+    for kind, text, breaks, row_offset, title, header, lead in pending:
         start = breaks[0][1]
         end = breaks[-1][1] + (len(text) - breaks[-1][0])
         chunks.append(
@@ -123,6 +131,7 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
                 table_title=title,
                 header=header,
                 row_offset=row_offset,
+                lead=lead,
             )
         )
     return chunks
