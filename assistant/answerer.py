@@ -24,7 +24,7 @@ from .types import Answer, Chunk, Citation, Hit
 MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
 CONTEXT_WEIGHT = 0.5  # a term found only in the unit's context (title, previous sentence) counts half
 CHUNK_WEIGHT = 0.2  # ... and only elsewhere in its chunk, a fifth
-CONFLICT_SCORE_MARGIN = 0.12
+CONFLICT_COVERAGE_MARGIN = 0.06
 
 
 class Answerer(Protocol):
@@ -138,6 +138,8 @@ def build_units(hits: list[Hit]) -> list[Unit]:
                 continue
             text = u.text
             u.stems = set(content_stems(text))
+            if c.kind == "table_row":
+                u.stems.add(stem("table"))  # "... in the 2026 table?" is about rows
             u.ctx_stems = set(content_stems(ctx))
             u.years, u.baseline_years = _primary_years(text, c.date)
             u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
@@ -220,8 +222,10 @@ def _entity_spans(q: Question, text: str) -> list[tuple[int, int, str, float]]:
         toks = [t[2] for t in run]
         if not novel(toks):
             continue
+        names = [canonical(stem(t)) for t in toks if t.lower() not in _CONNECT]
+        echo = sum(stem_in(x, asked) for x in names) / max(1, len(names))  # share of the name the question already says
         a, b = run[0][0], run[-1][1]
-        cost = 0.0
+        cost = 0.5 * echo
         if a == 0 or text[:a].rstrip().endswith((".", "“", '"')):
             if len(run) == 1 and (toks[0].lower().endswith("ly") or toks[0].lower() in stopwords() | QUESTION_WORDS):
                 continue  # "Newly", "However", "Which": a capitalised first word, not a name
@@ -318,17 +322,21 @@ def _pick_span(q: Question, text: str) -> str:
             return 0
         if label and a < p:
             return 500  # a label's value comes after it
-        if p >= b and re.search(r"[,;]\s", text[b:p]):
+        if q.numeric and p >= b and re.search(r"[,;]\s", text[b:p]):
             return p - b + 100  # "286,000 tons, with copper reserves ...": the term starts another clause
         return min(abs(a - p), abs(b - p))
 
+    def hard_cost(a: int, b: int, g: int) -> float:
+        # the measured thing inside the span costs nothing, in the same clause a little, elsewhere a lot
+        return 0.0 if g == 0 else g / 200 if g < 100 else 1.0
+
     def cost(span: tuple[int, int, str, float]) -> float:
         a, b, s, prior = span
-        hard = [min(gap(a, b, p) for p in ps) for t, ps in positions.items() if t in q.hard_terms]
+        hard = [hard_cost(a, b, min(gap(a, b, p) for p in ps)) for t, ps in positions.items() if t in q.hard_terms]
         soft = [min(gap(a, b, p) for p in ps) for t, ps in positions.items() if t not in q.hard_terms]
         if since and re.search(rf"\b{since.group(1)}\s+$", text[max(0, a - 10) : a], re.I):
             prior -= 1.0  # "since what year" → "since 2012"
-        c = prior + (sum(hard) / len(hard) / 60 if hard else 0) + (sum(soft) / len(soft) / 200 if soft else 0)
+        c = prior + (sum(hard) / len(hard) if hard else 0) + (sum(soft) / len(soft) / 200 if soft else 0)
         if numbers_in(s) and numbers_in(s) <= q_numbers and q.kind != "date":
             c += 5  # the question's own figure is not the answer
         after = text[b : b + 32]
@@ -462,7 +470,8 @@ class ExtractiveAnswerer:
         seen = {_norm_value(best.value)}
         out = []
         for u in eligible[1:]:
-            if not u.value or u.score < best.score - CONFLICT_SCORE_MARGIN or u.coverage < best.coverage - 0.05:
+            # equally good = as much of the question covered (retrieval rank is no evidence of which source is right)
+            if not u.value or u.coverage < best.coverage - CONFLICT_COVERAGE_MARGIN:
                 continue
             if u.is_row != best.is_row or (u.is_row and not _same_column(u.label, best.label)):
                 continue

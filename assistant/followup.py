@@ -59,7 +59,8 @@ def resolve(question: str, previous: str, previous_answer: str = "") -> str:
             out = out.rstrip("?") + " " + " ".join(terms) + "?"
         return out
     if _PRONOUN.search(q):
-        subject = _subject_phrase(previous) or (pq.entities[0] if pq.entities else "")
+        phrase = _subject_phrase(previous)
+        subject = phrase or (pq.entities[0] if pq.entities else "")
         if subject:
             q = re.sub(r"\bits\b", f"{subject}'s", q, flags=re.I)
             q = re.sub(r"\btheir\b", f"{subject}'s", q, flags=re.I)
@@ -67,6 +68,11 @@ def resolve(question: str, previous: str, previous_answer: str = "") -> str:
             q = re.sub(r"\bthere\b", f"in {subject}", q, flags=re.I)
         if pq.years and not YEAR.search(q):
             q = q.rstrip("?") + f" in {' and '.join(sorted(pq.years))}?"
+        if not phrase:  # "it" stood for more than a name: carry the previous question's terms along
+            have = {normalize_word(w) for w in words(q)}
+            extra = [w for w in _new_terms(previous, q) if normalize_word(w) not in have]
+            if extra:
+                q = q.rstrip("?") + f" ({' '.join(extra)})?"
     return q
 
 

@@ -37,6 +37,8 @@ _ROLE_WORDS = {"ceo", "chairman", "chair", "minister", "head", "director", "pres
 _ORG_HINTS = {"company", "companies", "firm", "group", "organization", "organisation", "exchange", "subsidiary",
               "university", "universities", "institution", "institutions", "agency", "enterprise", "producer", "bank",
               "conglomerate", "website", "service", "survey", "owner", "operator", "partner", "partners"}
+_AUX = {"did", "does", "do", "was", "were", "is", "are", "has", "have", "had", "will", "would", "can", "could",
+        "should", "might", "may"}
 _UNITS = {"tons", "tonnes", "ton", "tonne", "kg", "kilograms", "grams", "ounces", "barrels", "units", "times"}
 _PLACE_HINTS = {"country", "countries", "region", "regions", "province", "provinces", "city", "cities", "where",
                 "site", "sites", "area", "areas", "valley", "zone", "zones", "town", "nation", "nations", "destination",
@@ -89,7 +91,8 @@ def classify(q: str) -> tuple[str, bool]:
         return "percent", plural
     if re.search(r"\b(when|what year|which year|what date|which date|what month|which month|what day|since when)\b", low):
         return "date", plural
-    if re.search(r"\b(how much (money|did .* (cost|invest|spend|pay|raise|earn))|cost|costs|invest(ed|ment)?|"
+    if re.search(r"\b(how much (money|(did|will|does|do|would|has|have) .* (cost|invest|spend|pay|raise|earn))|cost|costs|"
+                 r"invest(ed|ment)?|spend|spent|pay|paid|"
                  r"price|prices|priced|worth|revenue|revenues|value added|value|dollars?|usd|yuan|tenge|spent|"
                  r"offer price|earnings|income|tax(es)? revenue|\$)\b", low) and not re.search(r"\bwhich\b", low):
         return "money", plural
@@ -99,9 +102,12 @@ def classify(q: str) -> tuple[str, bool]:
         return "quantity", plural
     if re.match(r"\s*(who|whom|whose)\b", low) or (wset & _ROLE_WORDS and re.search(r"\b(who|name)\b", low)):
         return "person", plural
-    m = re.search(r"\b(which|what)\s+(?:\w+\s+){0,2}?(\w+)\b", low)
+    m = re.search(r"\b(which|what)\s+((?:\w+\s+){0,5}\w+)", low)
     if m:
-        noun = normalize_word(m.group(2))
+        following = [normalize_word(x) for x in m.group(2).split()]
+        hinted = [x for x in following if x in _ORG_HINTS | _PLACE_HINTS | _ROLE_WORDS
+                  or x.rstrip("s") in _ORG_HINTS | _PLACE_HINTS]
+        noun = hinted[0] if hinted else (following[1] if following[0] in _AUX and len(following) > 1 else following[0])
         plural = noun.endswith("s") and not noun.endswith("ss")
         if noun in _ORG_HINTS or noun.rstrip("s") in _ORG_HINTS:
             return ("list" if plural else "org"), plural
@@ -142,14 +148,18 @@ def analyze(q: str) -> Question:
                 hard.add(stem(ws[i + 2]))
         # "how much gold", "how many more tons of silver": the counted thing
         if w in ("much", "many") and i > 0 and ws[i - 1] == "how":
-            j = i + 1
-            while j < len(ws) and ws[j] in ("more", "less", "fewer", "additional", "extra"):
-                j += 1
-            if j < len(ws) and ws[j] not in stops and ws[j].isalpha() and ws[j] not in MEASURE_NOUNS \
-                    and ws[j] not in _UNITS:
-                hard.add(stem(ws[j]))
-            elif j + 2 < len(ws) and ws[j] in _UNITS and ws[j + 1] == "of" and ws[j + 2].isalpha():
-                hard.add(stem(ws[j + 2]))
+            # the noun phrase up to the verb: "how much refined gold did" → "gold"; "how many tons of ore" → "ore"
+            phrase = []
+            for x in ws[i + 1 :]:
+                if x in _AUX:
+                    break
+                phrase.append(x)
+            if "of" in phrase:
+                phrase = phrase[phrase.index("of") + 1 :]
+            nouns = [x for x in phrase if x.isalpha() and x not in stops and x not in MEASURE_NOUNS and x not in _UNITS
+                     and x not in ("more", "less", "fewer", "additional", "extra")]
+            if nouns:
+                hard.add(stem(nouns[-1]))
     if kind == "person":
         hard |= {stem(w) for w in ws if w in _ROLE_WORDS or stem(w) in {stem(r) for r in _ROLE_WORDS}}
     entity_stems = {stem(w) for e in entities for w in words(e)}
