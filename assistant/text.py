@@ -32,9 +32,10 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from llama_index.core.utils import globals_helper
+    from bm25s.stopwords import STOPWORDS_EN  # the list BM25 uses; importing llama-index's NLTK list costs 1.7 s
 
-    return frozenset(globals_helper.stopwords) | {"also", "would", "could", "much", "many", "mr", "ms"}
+    return frozenset(STOPWORDS_EN) | {"also", "would", "could", "much", "many", "mr", "ms", "has", "have", "had", "do",
+                                      "does", "did", "its", "it's", "can", "will", "should", "been", "being"}
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -63,7 +63,11 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path, generation: str) -> "LexicalIndex | None":
-        """The persisted index if it was built from this generation, else None."""
+        """The persisted index if it was built from this generation, else None.
+
+        Loaded with bm25s (the engine under llama-index's BM25Retriever, same files): importing llama_index.core
+        costs ~1.7 s, too much for `assistant ask`'s start-up.
+        """
         target = Path(index_dir) / BM25_SUBDIR
         try:
             stamp = json.loads((target / STAMP).read_text())
@@ -73,22 +77,46 @@ class LexicalIndex:
             return None
         if not stamp.get("size"):
             return cls()
-        from llama_index.retrievers.bm25 import BM25Retriever
+        import bm25s
 
         try:
-            retriever = BM25Retriever.from_persist_dir(str(target), show_progress=False, verbosity=0)
+            engine = bm25s.BM25.load(str(target), load_corpus=True, show_progress=False, verbosity=0)
+            settings = json.loads((target / "retriever.json").read_text())
         except Exception:
             return None
-        retriever.stemmer = _stemmer()  # not persisted by llama-index
-        return cls(retriever, int(stamp["size"]))
+        return cls(_Bm25Query(engine, settings.get("token_pattern", r"(?u)\b\w\w+\b")), int(stamp["size"]))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(chunk id, score) best first; bm25s pads top-k with score-0 hits, which are dropped."""
         if self._retriever is None or not query.strip():
             return []
-        self._retriever.similarity_top_k = max(1, min(k, self.size))
+        k = max(1, min(k, self.size))
         try:
+            if isinstance(self._retriever, _Bm25Query):
+                return self._retriever.search(query, k)
+            self._retriever.similarity_top_k = k
             hits = self._retriever.retrieve(query)
         except Exception:  # bm25s fails on a query with no known tokens
             return []
         return [(h.node.node_id, float(h.score)) for h in hits if h.score and h.score > 0]
+
+
+class _Bm25Query:
+    """Query side of a persisted llama-index BM25Retriever, straight on bm25s (as `BM25Retriever._retrieve` does)."""
+
+    def __init__(self, engine, token_pattern: str):
+        self._engine = engine
+        self._token_pattern = token_pattern
+        self._stemmer = _stemmer()
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        import bm25s
+
+        tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=self._token_pattern, show_progress=False)
+        docs, scores = self._engine.retrieve(tokens, k=k, show_progress=False)
+        out = []
+        for doc, score in zip(docs[0], scores[0]):
+            if score > 0:
+                node_id = doc["node_id"] if isinstance(doc, dict) else self._engine.corpus[int(doc)]["node_id"]
+                out.append((node_id, float(score)))
+        return out
