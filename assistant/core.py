@@ -36,6 +36,7 @@ class Assistant:
         self._store = None
         self._retriever = None
         self._answerer = None
+        self._llm_answerer = None
         self.last_ingest: IngestReport | None = None
 
     # -- wiring -----------------------------------------------------------------------------------
@@ -81,6 +82,19 @@ class Assistant:
                 self._answerer = ExtractiveAnswerer()
             return self._answerer
 
+    def llm_answerer(self):
+        with self._lock:
+            if self._llm_answerer is None:
+                from .errors import ConfigError
+                from .llm import LLMAnswerer, make_llm
+
+                s = self.settings
+                if not (s.llm_base_url and s.llm_model):
+                    raise ConfigError("LLM mode needs ASSISTANT_LLM_BASE_URL and ASSISTANT_LLM_MODEL "
+                                      "(e.g. http://127.0.0.1:11434/v1 and llama3.1 for Ollama)")
+                self._llm_answerer = LLMAnswerer(make_llm(s), self.answerer, s.prompts_dir)
+            return self._llm_answerer
+
     # -- operations -------------------------------------------------------------------------------
     def ingest(self, paths: list[str | Path] | str | Path, prune: bool = False, progress: bool = False) -> IngestReport:
         from index.pipeline import Ingestor
@@ -106,24 +120,36 @@ class Assistant:
 
     def ask(self, question: str, history: History | None = None, k: int | None = None, mode: str | None = None,
             **filters) -> Answer:
-        from .followup import standalone_question
-
-        question = self._check(question)
-        standalone = standalone_question(question, history or [])
-        hits = self.retrieve(standalone, k, **filters)
-        answer = self.answerer.answer(standalone, hits)
-        answer.question = question
-        answer.standalone_question = standalone
-        return answer
+        final = None
+        for part in self.stream(question, history, k, mode, **filters):
+            final = part
+        return final
 
     def stream(self, question: str, history: History | None = None, k: int | None = None, mode: str | None = None,
                **filters) -> Iterator[str | Answer]:
         """Yields growing answer text, then the final `Answer` object."""
-        answer = self.ask(question, history, k, mode, **filters)
-        words = answer.text.split(" ")
-        for i in range(1, len(words) + 1):
-            yield " ".join(words[:i])
-        yield answer
+        from .followup import standalone_question
+
+        question = self._check(question)
+        history = history or []
+        mode = mode or self.settings.answer_mode
+        standalone = standalone_question(question, history)
+        if mode == "llm":
+            llm = self.llm_answerer()
+            standalone = llm.condense(question, history, standalone)
+            hits = self.retrieve(standalone, k, **filters)
+            parts = llm.stream(standalone, hits)
+        else:
+            hits = self.retrieve(standalone, k, **filters)
+            parts = iter([self.answerer.answer(standalone, hits)])
+        for part in parts:
+            if isinstance(part, Answer):
+                part.question, part.standalone_question = question, standalone
+                if mode != "llm":  # the extractive answer is ready at once: show it growing word by word
+                    words = part.text.split(" ")
+                    for i in range(1, len(words) + 1):
+                        yield " ".join(words[:i])
+            yield part
 
     def stats(self) -> dict:
         store = self.store

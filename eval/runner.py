@@ -36,6 +36,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--k", type=int, help="passages retrieved per question")
     p.add_argument("--no-baseline", action="store_true", help="skip the plain llama-index baseline row")
     p.add_argument("--mode", choices=["extractive", "llm"], help="answer mode")
+    p.add_argument("--judge", action="store_true",
+                   help="add LLM-judged faithfulness and correctness (llama-index evaluators; needs ASSISTANT_LLM_*)")
     for flag in THRESHOLDS:
         p.add_argument("--" + flag.replace("_", "-"), type=float, default=None)
 
@@ -57,7 +59,8 @@ def load_items(path: Path) -> list[dict]:
     return items
 
 
-def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, progress: bool = True) -> dict:
+def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, progress: bool = True,
+             judge=None) -> dict:
     from tqdm import tqdm
 
     rows, scores, answers, latencies = [], [], [], []
@@ -72,6 +75,8 @@ def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, pr
         s = metrics.score_item(item, ans.text, ans.abstained, ans.conflict, passages, retrieved)
         scores.append(s)
         answers.append({"abstained": ans.abstained, "conflict": ans.conflict})
+        if judge is not None and not item.get("unanswerable"):
+            s.update(judge(item, ans))
         rows.append({"id": item["id"], "category": item["category"], "question": item["question"],
                      "standalone_question": ans.standalone_question, "prediction": ans.text,
                      "reference": item.get("answer", ""), "abstained": ans.abstained, "conflict": ans.conflict,
@@ -79,6 +84,10 @@ def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, pr
     overall = metrics.aggregate(items, scores, answers)
     overall["latency_p50_ms"] = metrics.percentile(latencies, 0.5)
     overall["latency_p95_ms"] = metrics.percentile(latencies, 0.95)
+    judged = [s for s in scores if "judge_faithful" in s]
+    if judged:
+        overall["judge_faithfulness"] = sum(s["judge_faithful"] for s in judged) / len(judged)
+        overall["judge_correctness"] = sum(s["judge_correctness"] for s in judged) / len(judged) / 5
     by_category = {}
     for cat in sorted({i["category"] for i in items}):
         idx = [n for n, i in enumerate(items) if i["category"] == cat]
@@ -87,6 +96,26 @@ def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, pr
     if baseline:
         report["baseline"] = evaluate_baseline(assistant, items, progress=progress)
     return report
+
+
+def make_judge(assistant):
+    """LLM-judged faithfulness (answer supported by its cited passages) and correctness (1–5 vs the reference),
+    with llama-index's evaluators and the configured model."""
+    from llama_index.core.evaluation import CorrectnessEvaluator, FaithfulnessEvaluator
+
+    llm = assistant.llm_answerer().llm
+    faithfulness, correctness = FaithfulnessEvaluator(llm=llm), CorrectnessEvaluator(llm=llm)
+
+    def judge(item: dict, ans) -> dict:
+        try:
+            f = faithfulness.evaluate(query=item["question"], response=ans.text,
+                                      contexts=[c.passage for c in ans.citations] or [""])
+            c = correctness.evaluate(query=item["question"], response=ans.text, reference=item.get("answer", ""))
+            return {"judge_faithful": float(bool(f.passing)), "judge_correctness": float(c.score or 0.0)}
+        except Exception:  # a judge failure must not sink the run
+            return {}
+
+    return judge
 
 
 def evaluate_baseline(assistant, items: list[dict], k: int = 8, progress: bool = True) -> dict:
@@ -112,7 +141,7 @@ def evaluate_baseline(assistant, items: list[dict], k: int = 8, progress: bool =
 
 SUMMARY_KEYS = ["accuracy", "f1", "citation_precision", "citation_recall", "hit@1", "hit@5", "mrr",
                 "abstention_precision", "abstention_recall", "conflicts_surfaced", "hallucination_rate", "crag_score",
-                "latency_p50_ms", "latency_p95_ms"]
+                "latency_p50_ms", "latency_p95_ms", "judge_faithfulness", "judge_correctness"]
 
 
 def _fmt(key: str, value) -> str:
@@ -128,7 +157,8 @@ def render_markdown(report: dict, command: str) -> str:
              "and embeddings, top-k retrieval, answer = best chunk.", "",
              "| metric | this project | llama-index baseline |", "|---|---|---|"]
     for key in SUMMARY_KEYS:
-        lines.append(f"| {key} | {_fmt(key, o.get(key))} | {_fmt(key, b.get(key)) if b else '—'} |")
+        if key in o or (b and key in b):
+            lines.append(f"| {key} | {_fmt(key, o.get(key))} | {_fmt(key, b.get(key)) if b else '—'} |")
     lines += ["", "## By category", "", "| category | n | accuracy | f1 | citation precision | hit@5 |", "|---|---|---|---|---|---|"]
     for cat, m in report["by_category"].items():
         lines.append(f"| {cat} | {m['items']} | {m['accuracy']:.3f} | {m['f1']:.3f} | {m['citation_precision']:.3f} | {m['hit@5']:.3f} |")
@@ -187,12 +217,13 @@ def run_from_args(args, settings) -> int:
     assistant = Assistant(settings=settings)
     if args.corpus:
         print(assistant.ingest([args.corpus], progress=True).summary(), file=sys.stderr)
-    report = evaluate(assistant, items, k=args.k or settings.k, baseline=not args.no_baseline)
+    judge = make_judge(assistant) if args.judge else None
+    report = evaluate(assistant, items, k=args.k or settings.k, baseline=not args.no_baseline, judge=judge)
     command = "assistant eval " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["eval"] else "assistant eval"
     write_outputs(report, args.out, command)
     o, b = report["overall"], report.get("baseline") or {}
     print(f"{'metric':<22}{'project':>10}{'baseline':>10}")
-    for key in SUMMARY_KEYS:
+    for key in [k for k in SUMMARY_KEYS if k in o]:
         print(f"{key:<22}{_fmt(key, o.get(key)):>10}{_fmt(key, b.get(key)) if b else '—':>10}")
     print(f"report: {args.out / 'report.md'}")
     failures = check_thresholds(o, vars(args))

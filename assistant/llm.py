@@ -1,0 +1,149 @@
+"""LLM answer mode: any OpenAI-compatible endpoint through llama-index's `OpenAILike`.
+
+Retrieval and candidate passages are the extractive pipeline's; the model writes the answer over numbered
+passages, and the answer is checked before anyone sees it: [n] markers that point at no passage are removed,
+a sentence whose figures are not in the passages it cites is dropped, and an answer left with no valid
+citation — or a timeout, an HTTP error, an empty reply — falls back to the extractive answer, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .answerer import ExtractiveAnswerer, Unit, build_units, score_units
+from .prompts import load_prompt
+from .question import analyze
+from .text import numbers_in, sentence_spans
+from .types import Answer, Hit
+
+REFUSAL = "NOT_IN_DOCUMENTS"
+_MARKER = re.compile(r"\s?\[(\d+)\]")
+
+
+def make_llm(settings):
+    from llama_index.llms.openai_like import OpenAILike
+
+    return OpenAILike(
+        model=settings.llm_model, api_base=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
+        timeout=settings.llm_timeout, max_retries=0, is_chat_model=True, temperature=0.0,
+    )
+
+
+def check_answer(text: str, sources: list[Unit]) -> tuple[str, list[int], list[str]]:
+    """Validate a model's answer against its sources.
+
+    Returns (answer text renumbered in order of first use, the source indexes used in that order, problems).
+    """
+    problems: list[str] = []
+    kept: list[str] = []
+    order: list[int] = []
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        cited = [int(n) for n in _MARKER.findall(sentence)]
+        valid = [n for n in cited if 1 <= n <= len(sources)]
+        if len(valid) < len(cited):
+            problems.append(f"removed citation(s) to missing source(s) {sorted(set(cited) - set(valid))}")
+        body = _MARKER.sub("", sentence).strip()
+        figures = numbers_in(body)
+        if figures:
+            supported = set().union(*(numbers_in(sources[n - 1].text) for n in valid)) if valid else set()
+            if not figures <= supported:
+                problems.append(f"dropped a sentence whose figures are not in its cited passages: “{body}”")
+                continue
+        for n in valid:
+            if n not in order:
+                order.append(n)
+        marks = "".join(f" [{order.index(n) + 1}]" for n in dict.fromkeys(valid))
+        core, end = re.match(r"(.*?)([.!?…]*)$", body, re.S).groups()
+        kept.append(core + marks + end)  # "… in 2024 [1]." — markers before the full stop
+    return " ".join(kept).strip(), order, problems
+
+
+class LLMAnswerer:
+    def __init__(self, llm, fallback: ExtractiveAnswerer, prompts_dir=None, max_sources: int = 6):
+        self.llm = llm
+        self.fallback = fallback
+        self.max_sources = max_sources
+        self.system = load_prompt("system", prompts_dir)
+        self.template = load_prompt("answer", prompts_dir)
+        self.condense_template = load_prompt("condense", prompts_dir)
+
+    def _messages(self, prompt: str):
+        from llama_index.core.llms import ChatMessage
+
+        return [ChatMessage(role="system", content=self.system), ChatMessage(role="user", content=prompt)]
+
+    def condense(self, question: str, history: list[tuple[str, str]], rule_based: str) -> str:
+        """A standalone question from the model; the rule-based one when the model is unavailable."""
+        if not history:
+            return question
+        convo = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-4:])
+        try:
+            reply = self.llm.chat(self._messages(self.condense_template.format(history=convo, question=question)))
+            text = (reply.message.content or "").strip().splitlines()[0].strip() if reply.message.content else ""
+        except Exception:
+            return rule_based
+        return text if 3 <= len(text) <= 500 else rule_based
+
+    def sources_for(self, question: str, hits: list[Hit]) -> list[Unit]:
+        q = analyze(question)
+        units = build_units(hits)
+        score_units(q, units)
+        return sorted(units, key=lambda u: (-u.score, u.rank, u.key))[: self.max_sources]
+
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[str | Answer]:
+        """Yields the model's text as it arrives, then the checked `Answer`."""
+        sources = self.sources_for(question, hits)
+        if not sources:
+            yield self._fallback(question, hits, "no passages were retrieved")
+            return
+        listing = "\n".join(f"[{i}] ({u.chunk.title}, {u.chunk.date or 'no date'}) {u.text.strip()}"
+                            for i, u in enumerate(sources, start=1))
+        messages = self._messages(self.template.format(sources=listing, question=question))
+        text = ""
+        try:
+            for part in self.llm.stream_chat(messages):
+                text = part.message.content or ""
+                yield text
+        except Exception as exc:  # timeouts, connection and HTTP errors all fall back
+            yield self._fallback(question, hits, f"the language model failed ({_reason(exc)})")
+            return
+        yield self._checked(question, hits, text.strip(), sources)
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        final = None
+        for part in self.stream(question, hits):
+            final = part
+        return final
+
+    def _checked(self, question: str, hits: list[Hit], text: str, sources: list[Unit]) -> Answer:
+        if not text:
+            return self._fallback(question, hits, "the language model returned an empty reply")
+        if REFUSAL in text:
+            ans = self.fallback.answer(question, hits)
+            if ans.abstained:
+                ans.mode = "llm"
+                return ans
+            ans.note = "the language model found no answer; extractive answer shown"
+            return ans
+        checked, order, problems = check_answer(text, sources)
+        if not order:
+            return self._fallback(question, hits, "the language model's answer had no valid citation"
+                                  + (f" ({'; '.join(problems)})" if problems else ""))
+        citations = [sources[n - 1].citation(i) for i, n in enumerate(order, start=1)]
+        conflict = bool(re.search(r"\b(disagree|differ|conflict|inconsistent)", checked, re.I))
+        return Answer(checked, citations, conflict=conflict, mode="llm", note="; ".join(problems))
+
+    def _fallback(self, question: str, hits: list[Hit], reason: str) -> Answer:
+        ans = self.fallback.answer(question, hits)
+        ans.note = f"{reason}; extractive answer shown"
+        return ans
+
+
+def _reason(exc: Exception) -> str:
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    if "Timeout" in name:
+        return "timed out"
+    return f"{name}{f' {status}' if status else ''}"

@@ -1,0 +1,90 @@
+"""The same ingest → ask scenarios against the embedded store and a real Chroma server (`chroma run` on
+127.0.0.1, its own temp path, stopped by its PID)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.errors import StoreUnavailable
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    port = _free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("chroma server did not start")
+            time.sleep(0.2)
+    yield url
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend(request, tmp_path):
+    """Assistant keyword arguments for one store backend (a fresh collection each test)."""
+    kwargs = {"index_dir": tmp_path / "ix"}
+    if request.param == "server":
+        kwargs |= {"chroma_url": request.getfixturevalue("chroma_server"), "collection": f"t-{uuid.uuid4().hex[:12]}"}
+    return kwargs
+
+
+def test_ingest_update_prune_and_ask(backend, corpus_copy):
+    a = Assistant(**backend)
+    first = a.ingest([corpus_copy])
+    assert first.documents == 10 and first.chunks_added == a.store.count()
+    assert a.ingest([corpus_copy]).chunks_added == 0
+
+    target = sorted(corpus_copy.iterdir())[2]
+    target.write_text(target.read_text(encoding="utf-8") + "\nZinc output hit 77 tons in 2025.\n", encoding="utf-8")
+    changed = a.ingest([corpus_copy])
+    assert changed.files_unchanged == 4 and changed.chunks_added >= 1
+
+    ans = a.ask("What was Kazakhstan's silver output in 2024?")
+    assert ans.text.startswith("697.5 tons") and ans.citations[0].source.endswith("000_4b018e9b69cbf9ce.txt")
+
+    sorted(corpus_copy.iterdir())[0].unlink()
+    assert a.ingest([corpus_copy], prune=True).chunks_removed > 0
+    assert a.ask("What was Kazakhstan's silver output in 2024?").abstained
+
+    # a second client on the same store sees the same collection (another machine, or a restart)
+    b = Assistant(**backend)
+    assert b.store.count() == a.store.count()
+    assert b.ask("How much zinc output in 2025?").text.startswith("77 tons")
+
+
+def test_unreachable_server_is_a_clear_error(tmp_path):
+    with pytest.raises(StoreUnavailable, match="cannot reach the Chroma server"):
+        Assistant(index_dir=tmp_path / "ix", chroma_url=f"http://127.0.0.1:{_free_port()}").stats()
