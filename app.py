@@ -41,7 +41,8 @@ CSS = """
 def safe_name(name: str) -> str:
     """A file name with no directory part and only safe characters (no path traversal, no hidden files)."""
     base = Path(name.replace("\\", "/")).name
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .") or "upload"
+    base = re.sub(r"[^\w.\- ]", "_", base)
+    base = re.sub(r"\.{2,}", ".", base).strip(" .") or "upload"
     return base[:120]
 
 

@@ -117,3 +117,38 @@ def test_the_page_in_chromium(page_url, tmp_path, output_dir):
         expect(page.locator("#sources")).to_contain_text("new-note.md")
         page.screenshot(path=str(output_dir / "page-upload-answer.png"), full_page=True)
         browser.close()
+
+
+def test_sessions_do_not_share_a_conversation(page_url):
+    from gradio_client import Client
+
+    alice, bob = Client(page_url, verbose=False), Client(page_url, verbose=False)
+    chat, _, _ = alice.predict("What was Kazakhstan's silver output in 2024?", [], 8, "extractive", api_name="/respond")
+    assert chat[-1]["content"][0]["text"].startswith("697.5 tons")
+    # Alice's follow-up resolves against her own question...
+    chat, _, _ = alice.predict("By how much did it fall?", chat, 8, "extractive", api_name="/respond")
+    assert "21.2%" in chat[-1]["content"][0]["text"]
+    # ...Bob's identical words start a fresh conversation: nothing of Alice's leaks into his chat
+    chat_b, _, _ = bob.predict("By how much did it fall?", [], 8, "extractive", api_name="/respond")
+    assert len(chat_b) == 2 and "Kazakhstan" not in str(chat_b) and "697.5" not in str(chat_b)
+
+
+def test_uploads_are_checked_for_type_and_size_and_stored_with_safe_names(page_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(page_url, verbose=False)
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ\x90\x00")
+    empty = tmp_path / "blank.md"
+    empty.write_text("", encoding="utf-8")
+    good = tmp_path / "..%2F..%2Fevil note.md"
+    good.write_text("Tin reserves at Qarly reached 4,321 tons in 2025.", encoding="utf-8")
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Invalid file type"):  # refused by the page before it reaches our code
+        client.predict([handle_file(str(exe))], api_name="/upload")
+    status, collection = client.predict([handle_file(str(empty)), handle_file(str(good))], api_name="/upload")
+    assert "blank.md: empty file" in status
+    assert "✓" in status and ".." not in status.split("✓")[1].split(":")[0]
+    chat, sources, _ = client.predict("How much tin at Qarly in 2025?", [], 8, "extractive", api_name="/respond")
+    assert chat[-1]["content"][0]["text"].startswith("4,321 tons") and "/uploads/" not in sources.split("·")[0]
