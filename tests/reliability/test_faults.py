@@ -118,3 +118,45 @@ def test_odd_questions_get_an_answer_or_an_abstention_never_an_exception(corpus_
 def test_a_100kb_question_is_refused_with_the_limit(corpus_assistant):
     with pytest.raises(BadQuestion, match="limit is 2000"):
         corpus_assistant.ask("x" * 100_000)
+
+
+def test_a_file_changing_mid_ingest_is_indexed_as_read_and_caught_up_next_time(tmp_path, monkeypatch):
+    import index.pipeline as pipeline
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    note = docs / "note.txt"
+    note.write_text("Tin output was 5 tons in 2020.", encoding="utf-8")
+    original = pipeline._prepare_file
+
+    def change_then_prepare(job):
+        note.write_text("Tin output was 6 tons in 2020.", encoding="utf-8")
+        return original(job)
+
+    monkeypatch.setattr(pipeline, "_prepare_file", change_then_prepare)
+    a = Assistant(index_dir=tmp_path / "ix")
+    a.ingest([docs])
+    assert a.ask("How much tin output in 2020?").text.startswith("6 tons")  # what was read is what is indexed
+    monkeypatch.setattr(pipeline, "_prepare_file", original)
+    assert a.ingest([docs]).files_unchanged == 1  # its recorded hash is the content that was indexed
+
+
+def test_a_second_ingest_process_is_refused_while_one_runs(tmp_path):
+    from bench.synth import generate
+
+    docs = tmp_path / "docs"
+    generate(docs, chunks=2000, seed=5)
+    ix = tmp_path / "ix"
+    first = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index-dir", str(ix),
+                              "--no-progress"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 60
+        while not (ix / "ingest.lock").exists() or "pid" not in (ix / "ingest.lock").read_text():
+            assert time.time() < deadline and first.poll() is None
+            time.sleep(0.1)
+        second = _cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress")
+        assert second.returncode == 2
+        assert "another ingest is writing" in second.stderr and f"pid {first.pid}" in second.stderr
+    finally:
+        first.wait(300)
+    assert first.returncode == 0

@@ -1,0 +1,162 @@
+"""Cost as the collection grows: this project vs a plain llama-index pipeline, same data, same run.
+
+    python bench/scale.py [--sizes 1000 10000 100000] [--queries 60] [--out bench/out]
+
+For each size (in chunks at this project's chunk size) a synthetic collection is generated (bench/synth.py),
+then each system runs in its own process (so peak memory is its own): first ingest, re-ingest of the unchanged
+files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions.
+The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same offline
+embedder and its default node parser, queried with `index.as_retriever()` (retrieval only: it has no answerer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def questions(n: int, seed: int = 11) -> list[str]:
+    from bench.synth import COMPANIES, METALS, PLACES
+
+    rng = random.Random(seed)
+    forms = ["How many tons of {m} did {c} produce in {y}?", "What was the average price of {m} in {y}?",
+             "How much will {c} invest in {p}?", "What are the {m} reserves at the {p} deposit?",
+             "How many licences were revoked in {p} in {y}?"]
+    return [rng.choice(forms).format(m=rng.choice(METALS), c=rng.choice(COMPANIES), p=rng.choice(PLACES),
+                                     y=rng.randint(2015, 2026)) for _ in range(n)]
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _latencies(fn, qs: list[str]) -> tuple[float, float]:
+    fn(qs[0])  # warm
+    times = []
+    for q in qs:
+        t0 = time.perf_counter()
+        fn(q)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def run_project(data: Path, work: Path, nq: int) -> dict:
+    from assistant import Assistant
+
+    a = Assistant(index_dir=work / "project")
+    t0 = time.perf_counter()
+    first = a.ingest([data])
+    t1 = time.perf_counter()
+    again = a.ingest([data])
+    t2 = time.perf_counter()
+    p50, p95 = _latencies(lambda q: a.ask(q), questions(nq))
+    return {"chunks": first.chunks_added, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
+            "reingest_added": again.chunks_added, "disk_mb": dir_size(work / "project") / 1e6, "p50_ms": p50,
+            "p95_ms": p95}
+
+
+def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from index.embedders import HashingEmbedder, as_llama_index
+
+    embed = as_llama_index(HashingEmbedder())
+    client = chromadb.PersistentClient(path=str(work / "llamaindex"), settings=ChromaSettings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("baseline", embedding_function=None)
+    store = ChromaVectorStore(chroma_collection=collection)
+
+    def ingest() -> VectorStoreIndex:
+        docs = [Document(text=p.read_text(encoding="utf-8"), metadata={"source": str(p)}) for p in sorted(data.iterdir())]
+        return VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
+                                               embed_model=embed)
+
+    t0 = time.perf_counter()
+    index = ingest()
+    t1 = time.perf_counter()
+    chunks = collection.count()
+    ingest()  # a plain pipeline has no change detection: re-ingest does all the work again (and duplicates)
+    t2 = time.perf_counter()
+    retriever = index.as_retriever()
+    p50, p95 = _latencies(lambda q: retriever.retrieve(q), questions(nq))
+    return {"chunks": chunks, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
+            "reingest_added": collection.count() - chunks, "disk_mb": dir_size(work / "llamaindex") / 1e6,
+            "p50_ms": p50, "p95_ms": p95}
+
+
+def one(system: str, data: Path, work: Path, nq: int) -> None:
+    result = (run_project if system == "project" else run_llamaindex)(data, work, nq)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--one", choices=["project", "llamaindex"], help=argparse.SUPPRESS)
+    ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        one(args.one, args.data, args.work, args.queries)
+        return
+
+    from bench.synth import generate
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in args.sizes:
+        base = args.out / f"run-{size}"
+        shutil.rmtree(base, ignore_errors=True)
+        generate(base / "data", size)
+        for system in ("project", "llamaindex"):
+            proc = subprocess.run([sys.executable, __file__, "--one", system, "--data", str(base / "data"),
+                                   "--work", str(base), "--queries", str(args.queries)],
+                                  capture_output=True, text=True, cwd=ROOT)
+            if proc.returncode:
+                raise SystemExit(f"{system} at {size} failed:\n{proc.stderr[-3000:]}")
+            row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"size": size, "system": system}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        shutil.rmtree(base, ignore_errors=True)
+    table = render(rows)
+    (args.out / "scale.md").write_text(table, encoding="utf-8")
+    print(table)
+
+
+def render(rows: list[dict]) -> str:
+    lines = ["| size (chunks) | system | chunks stored | ingest (s) | chunks/s | re-ingest unchanged (s) | disk (MB) "
+             "| peak RSS (MB) | query p50 / p95 (ms) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['size']:,} | {r['system']} | {r['chunks']:,} | {r['ingest_s']:.1f} | "
+                     f"{r['chunks'] / r['ingest_s']:.0f} | {r['reingest_s']:.2f} | {r['disk_mb']:.0f} | "
+                     f"{r['peak_rss_mb']:.0f} | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} |")
+    by = {(r["size"], r["system"]): r for r in rows}
+    lines += ["", "| size | ingest time ratio (project / llama-index) | re-ingest ratio | query p50 ratio |",
+              "|---|---|---|---|"]
+    for size in sorted({r["size"] for r in rows}):
+        p, l = by.get((size, "project")), by.get((size, "llamaindex"))
+        if p and l:
+            lines.append(f"| {size:,} | {p['ingest_s'] / l['ingest_s']:.2f} | {p['reingest_s'] / l['reingest_s']:.3f} | "
+                         f"{p['p50_ms'] / l['p50_ms']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
