@@ -93,6 +93,8 @@ def test_the_page_in_chromium(page_url, tmp_path, output_dir):
                                     args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                                           "--disable-background-networking", "--disable-component-update"])
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        requested: list[str] = []
+        page.on("request", lambda r: requested.append(r.url))
         page.goto(page_url)
         box = page.locator("#question textarea")
         box.fill("What was Kazakhstan's silver output in 2024?")
@@ -117,6 +119,8 @@ def test_the_page_in_chromium(page_url, tmp_path, output_dir):
         expect(page.locator("#sources")).to_contain_text("new-note.md")
         page.screenshot(path=str(output_dir / "page-upload-answer.png"), full_page=True)
         browser.close()
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+    assert requested and not outside  # the page calls nothing but its own server
 
 
 def test_sessions_do_not_share_a_conversation(page_url):

@@ -146,3 +146,21 @@ def test_check_answer_renumbers_in_order_of_first_use():
     text, order, problems = check_answer("First 20 tons [2]. Then 10 tons [1]. Both [2][1].", sources)
     assert text == "First 20 tons [1]. Then 10 tons [2]. Both [1] [2]."
     assert order == [2, 1] and problems == []
+
+
+def test_the_eval_runner_in_llm_mode_with_a_judge(llm_assistant, stub):
+    from eval.runner import evaluate, make_judge
+
+    item = {"id": "x1", "question": QUESTION, "accepted": ["412.5 tons"], "answer": "412.5 tons",
+            "evidence": "Norland produced 412.5 tons of refined copper in 2024", "category": "numeric"}
+    stub.script = [("text", "x")]
+    llm_assistant.ask(QUESTION)
+    n = _source_number(stub, "Norland produced 412.5 tons")
+    good = ("text", f"Norland produced 412.5 tons of refined copper in 2024 [{n}].")
+    # warm-up answer, the item's answer, then the two judges (faithfulness: YES; correctness: a score line)
+    stub.script = [good, good, ("text", "YES"), ("text", "4.5\nCorrect figure and unit.")]
+    report = evaluate(llm_assistant, [item], k=8, baseline=False, progress=False, judge=make_judge(llm_assistant))
+    o = report["overall"]
+    assert o["accuracy"] == 1.0 and o["citation_precision"] == 1.0
+    assert o["judge_faithfulness"] == 1.0 and o["judge_correctness"] == pytest.approx(0.9)
+    assert report["rows"][0]["prediction"].startswith("Norland produced 412.5 tons")
