@@ -267,18 +267,22 @@ def _spans_for(q: Question, text: str) -> list[tuple[int, int, str, float]]:
             return [(names[0][0], names[-1][1], _list_phrase(text, names), 0.0)]
         m = _LOWER_LIST.search(text)
         return [(m.start(), m.end(), m.group(1), 0.0)] if m else []
-    if q.kind in ("person", "org", "place"):
+    if q.kind == "place":
+        names = _entity_spans(q, text)
+        runs = [r for r in _name_runs(text, names) if len(r) >= 2]
+        if runs:  # "in Guangxi, Gansu, and Inner Mongolia": the answer is all of them
+            run = max(runs, key=len)
+            return [(run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], min(n[3] for n in run))]
+        return names
+    if q.kind in ("person", "org"):
         return _entity_spans(q, text)
     return []
 
 
-def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
-    """The comma/and-joined run of names in the passage with the most items, as written."""
-    found = [f for f in found if f[3] < 0.8] or found  # not a capitalised first word of the sentence
-
-    def items(run: list) -> int:
-        return sum(1 + len(re.findall(r",|\band\b|\bor\b", r[2])) for r in run)
-
+def _name_runs(text: str, found: list[tuple[int, int, str, float]]) -> list[list[tuple[int, int, str, float]]]:
+    """Names in `found` grouped into comma/and-joined runs, as they stand in the passage."""
+    if not found:
+        return []
     runs, run = [], [found[0]]
     for prev, cur in zip(found, found[1:]):
         gap = text[prev[1] : cur[0]]
@@ -288,7 +292,17 @@ def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
             runs.append(run)
             run = [cur]
     runs.append(run)
-    best = max(runs, key=lambda r: (items(r), r[-1][1] - r[0][0]))
+    return runs
+
+
+def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
+    """The comma/and-joined run of names in the passage with the most items, as written."""
+    found = [f for f in found if f[3] < 0.8] or found  # not a capitalised first word of the sentence
+
+    def items(run: list) -> int:
+        return sum(1 + len(re.findall(r",|\band\b|\bor\b", r[2])) for r in run)
+
+    best = max(_name_runs(text, found), key=lambda r: (items(r), r[-1][1] - r[0][0]))
     return text[best[0][0] : best[-1][1]]
 
 
@@ -340,6 +354,9 @@ def _pick_span(q: Question, text: str) -> str:
         if numbers_in(s) and numbers_in(s) <= q_numbers and q.kind != "date":
             c += 5  # the question's own figure is not the answer
         after = text[b : b + 32]
+        other_figure = re.search(r"(?<!\d)\d[\d,.]*(?!\d)", after)
+        if other_figure and not YEAR.fullmatch(other_figure.group(0)):
+            after = after[: other_figure.start()]  # a year beyond another figure belongs to that figure
         next_year = YEAR.search(after)
         if next_year and q.years:
             # "$27 per troy ounce in January-October 2024": the figure belongs to the year that follows it
@@ -421,7 +438,8 @@ def score_units(q: Question, units: list[Unit]) -> None:
             u.value = _pick_span(q, u.text) if q.kind != "explain" else ""
         typed = bool(u.value) or not (q.numeric or q.kind == "date")  # names and lists may quote the sentence
         u.eligible = _satisfies(q, u) and typed
-        if q.years and not (q.years & (u.years | u.ctx_years)) and not u.is_row:
+        if q.years and not (q.years & (u.years | u.ctx_years)) and not u.is_row \
+                and not q.years <= set(_COMPARISON_YEAR.findall(q.text)):  # "since 2018" asked as "since 2018"
             # the asked year is only this sentence's baseline: only the figure stated for that year answers
             at = u.text.find(u.value) if u.value else -1
             follow = YEAR.search(u.text[at + len(u.value) : at + len(u.value) + 32]) if at >= 0 else None

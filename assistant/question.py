@@ -98,7 +98,7 @@ def classify(q: str) -> tuple[str, bool]:
         return "money", plural
     if re.search(r"\b(how many|how much|how large|how big|how high|what quantity|what volume|output|production|"
                  r"produce[ds]?|reserves?|tons?|tonnes?|capacity|volume|imports?|exports?)\b", low) \
-            and not re.search(r"\b(which|who|why)\b", low):
+            and not re.search(r"\b(which|who|why|where|when)\b", low):
         return "quantity", plural
     if re.match(r"\s*(who|whom|whose)\b", low) or (wset & _ROLE_WORDS and re.search(r"\b(who|name)\b", low)):
         return "person", plural

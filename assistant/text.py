@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 _WORD = re.compile(r"[^\W_]+(?:[.’'-][^\W_]+)*", re.U)
 
@@ -32,10 +33,22 @@ def _stemmer():
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN  # the list BM25 uses; importing llama-index's NLTK list costs 1.7 s
+    """NLTK's English stop words, read from the copy llama-index bundles (importing llama_index.core to get
+    them costs 1.7 s of start-up); bm25s's list if that file is missing."""
+    import importlib.util
 
-    return frozenset(STOPWORDS_EN) | {"also", "would", "could", "much", "many", "mr", "ms", "has", "have", "had", "do",
-                                      "does", "did", "its", "it's", "can", "will", "should", "been", "being"}
+    words_: set[str] = set()
+    spec = importlib.util.find_spec("llama_index.core")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "_static" / "nltk_cache" / "corpora" / "stopwords" / "english"
+        if path.is_file():
+            words_ = set(path.read_text(encoding="utf-8").split())
+            break
+    if not words_:
+        from bm25s.stopwords import STOPWORDS_EN
+
+        words_ = set(STOPWORDS_EN)
+    return frozenset(words_) | {"also", "would", "could", "much", "many", "mr", "ms"}
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
