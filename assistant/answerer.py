@@ -269,7 +269,7 @@ def _spans_for(q: Question, text: str) -> list[tuple[int, int, str, float]]:
         return [(m.start(), m.end(), m.group(1), 0.0)] if m else []
     if q.kind == "place":
         names = _entity_spans(q, text)
-        runs = [r for r in _name_runs(text, names) if len(r) >= 2]
+        runs = [r for r in _name_runs(text, names) if len(r) >= 2 and r[0][3] < 0]  # a list after "in"/"at"
         if runs:  # "in Guangxi, Gansu, and Inner Mongolia": the answer is all of them
             run = max(runs, key=len)
             return [(run[0][0], run[-1][1], text[run[0][0] : run[-1][1]], min(n[3] for n in run))]
