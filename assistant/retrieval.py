@@ -86,7 +86,9 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int = 8, filters: Filters = Filters()) -> list[Hit]:
         depth = max(4 * k, 40) if not filters else max(10 * k, 200)
         lexical = self.lexical()
-        lex_hits = lexical.search(query, depth)
+        from .text import expand_query
+
+        lex_hits = lexical.search(expand_query(query), depth)
         vec_hits = self.store.query(self.embedder.embed_query(query), depth)
         chunks = {c.id: c for c, _ in vec_hits}
         missing = [cid for cid, _ in lex_hits if cid not in chunks]

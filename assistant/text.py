@@ -116,6 +116,36 @@ def _synonyms() -> dict[str, str]:
     return table
 
 
+# Forms a stemmer cannot join: irregular verbs and abbreviations. The lexical query is expanded with them.
+QUERY_EXPANSIONS = [
+    "rise rose risen", "fall fell fallen", "grow grew grown", "make made", "find found", "begin began begun",
+    "hold held", "spend spent", "buy bought", "sell sold", "pay paid", "lead led", "yoy year-on-year",
+    "mom month-on-month", "tonnes tons", "usd dollars",
+]
+
+
+@lru_cache(maxsize=1)
+def _expansions() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for group in QUERY_EXPANSIONS:
+        members = tuple(group.split())
+        for m in members:
+            out[m] = members
+    return out
+
+
+def expand_query(text: str) -> str:
+    """The query plus the forms of its words that stemming does not join ("rise" → "rose", "year-on-year" →
+    "yoy"), for the lexical retriever."""
+    table = _expansions()
+    extra: list[str] = []
+    for w in words(text):
+        for m in table.get(w.lower(), ()):
+            if m != w.lower() and m not in extra:
+                extra.append(m)
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
 def canonical(stemmed: str) -> str:
     return _synonyms().get(stemmed, stemmed)
 
