@@ -24,7 +24,7 @@ from .types import Answer, Chunk, Citation, Hit
 MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
 CONTEXT_WEIGHT = 0.5  # a term found only in the unit's context (title, previous sentence) counts half
 CHUNK_WEIGHT = 0.2  # ... and only elsewhere in its chunk, a fifth
-CONFLICT_COVERAGE_MARGIN = 0.06
+CONFLICT_COVERAGE_MARGIN = 0.1
 
 
 class Answerer(Protocol):
