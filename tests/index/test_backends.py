@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,19 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+
 from assistant import Assistant
 from assistant.errors import StoreUnavailable
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
                              "--host", "127.0.0.1", "--port", str(port)],
@@ -87,4 +83,4 @@ def test_ingest_update_prune_and_ask(backend, corpus_copy):
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
     with pytest.raises(StoreUnavailable, match="cannot reach the Chroma server"):
-        Assistant(index_dir=tmp_path / "ix", chroma_url=f"http://127.0.0.1:{_free_port()}").stats()
+        Assistant(index_dir=tmp_path / "ix", chroma_url=f"http://127.0.0.1:{free_port()}").stats()
