@@ -45,6 +45,7 @@ class Unit:
     years: set[str] = field(default_factory=set)
     ctx_years: set[str] = field(default_factory=set)
     chunk_stems: set[str] = field(default_factory=set)
+    near: set[str] = field(default_factory=set)  # stems | ctx_stems
     baseline_years: set[str] = field(default_factory=set)
     # filled by scoring
     coverage: float = 0.0
@@ -147,6 +148,7 @@ def build_units(hits: list[Hit]) -> list[Unit]:
                 u.ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
             u.stems |= u.years | u.baseline_years  # "this year" in a 2026 report counts as the term 2026
             u.ctx_stems |= u.ctx_years
+            u.near = u.stems | u.ctx_stems
             u.chunk_stems = chunk_stems
             units[u.key] = u
     return list(units.values())
@@ -404,7 +406,7 @@ def _typed_cell(q: Question, cell: str) -> bool:
 # -- scoring ---------------------------------------------------------------------------------------
 def _idf(units: list[Unit], terms: list[str]) -> dict[str, float]:
     n = len(units)
-    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if stem_in(t, u.stems | u.ctx_stems)))) for t in set(terms)}
+    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if stem_in(t, u.near)))) for t in set(terms)}
 
 
 def _satisfies(q: Question, u: Unit) -> bool:
@@ -413,7 +415,7 @@ def _satisfies(q: Question, u: Unit) -> bool:
         return False
     if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
         return False  # the sentence is about another year; the context's year doesn't carry over
-    near = u.stems | u.ctx_stems
+    near = u.near
     wide = near | u.chunk_stems
     for e in q.entities:
         ws = [canonical(stem(w)) for w in words(e)]
@@ -430,7 +432,7 @@ def score_units(q: Question, units: list[Unit]) -> None:
     total = sum(idf[t] for t in set(q.terms)) or 1.0
     for u in units:
         got = sum(idf[t] if stem_in(t, u.stems) else CONTEXT_WEIGHT * idf[t] if stem_in(t, u.ctx_stems)
-                  else CHUNK_WEIGHT * idf[t] if stem_in(t, u.chunk_stems) else 0 for t in set(q.terms))
+                  else CHUNK_WEIGHT * idf[t] if t in u.chunk_stems else 0 for t in set(q.terms))
         u.coverage = got / total
         if u.is_row:
             u.value, u.label = _row_value(q, u)

@@ -77,6 +77,7 @@ def normalize_word(w: str) -> str:
     return w
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     w = normalize_word(word)
     return _stemmer().stemWord(w) if w.isalpha() else w
@@ -150,7 +151,8 @@ def canonical(stemmed: str) -> str:
     return _synonyms().get(stemmed, stemmed)
 
 
-def content_stems(text: str) -> list[str]:
+@lru_cache(maxsize=50_000)  # chunk texts and titles recur from question to question
+def content_stems(text: str) -> tuple[str, ...]:
     """Stems of the content words of `text`, synonyms folded together."""
     stops = stopwords()
     out = []
@@ -159,7 +161,7 @@ def content_stems(text: str) -> list[str]:
         if n in stops or len(n) < 2 and not n.isdigit():
             continue
         out.append(canonical(stem(n)))
-    return out
+    return tuple(out)
 
 
 def stem_in(term: str, bag: set[str]) -> bool:

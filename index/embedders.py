@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -29,26 +30,65 @@ class Embedder(Protocol):
 
 
 class HashingEmbedder:
+    """Documents are embedded in batches by scikit-learn's HashingVectorizer; a single query by a replica of it
+    (same analyzers, same MurmurHash3 via `mmh3`), so answering a question never imports
+    sklearn.feature_extraction (1.8 s of `assistant ask`'s start-up). tests/index/test_embedders.py holds the
+    two to equal vectors."""
+
     picklable = True  # stateless: ingestion may embed in a worker process
+    CHAR_WEIGHT = 0.7
 
     def __init__(self, dim: int = 512):
-        from sklearn.feature_extraction.text import HashingVectorizer
-
         self.dim = dim
         self.name = f"hash-v1-{dim}"
-        common = dict(n_features=dim, alternate_sign=True, norm="l2", lowercase=True, dtype=np.float32)
-        self._words = HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common)
-        self._chars = HashingVectorizer(analyzer="char_wb", ngram_range=(4, 4), **common)
+        self._vectorizers = None
+
+    def _sklearn(self):
+        if self._vectorizers is None:
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            common = dict(n_features=self.dim, alternate_sign=True, norm="l2", lowercase=True, dtype=np.float32)
+            self._vectorizers = (HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common),
+                                 HashingVectorizer(analyzer="char_wb", ngram_range=(4, 4), **common))
+        return self._vectorizers
+
+    def __getstate__(self):
+        return {"dim": self.dim, "name": self.name, "_vectorizers": None}
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = (self._words.transform(texts) + 0.7 * self._chars.transform(texts)).toarray()
+        words, chars = self._sklearn()
+        vecs = (words.transform(texts) + self.CHAR_WEIGHT * chars.transform(texts)).toarray()
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return vecs / np.maximum(norms, 1e-12)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        low = text.lower()
+        tokens = _WORD_TOKEN.findall(low)
+        word_features = tokens + [" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
+        char_features = []
+        for w in _WHITESPACE.sub(" ", low).split():  # sklearn's char_wb analyzer, n = 4
+            w = f" {w} "
+            char_features += [w[i : i + 4] for i in range(max(1, len(w) - 3))]
+        vec = _hashed(word_features, self.dim) + self.CHAR_WEIGHT * _hashed(char_features, self.dim)
+        return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+
+
+_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_WHITESPACE = re.compile(r"\s\s+")
+
+
+def _hashed(features: list[str], dim: int) -> np.ndarray:
+    """Signed feature hashing as scikit-learn does it: MurmurHash3 (seed 0), |h| mod dim, sign of h; L2-normalised."""
+    import mmh3
+
+    vec = np.zeros(dim, dtype=np.float64)
+    for f in features:
+        h = mmh3.hash(f, 0, signed=True)
+        vec[abs(h) % dim] += 1.0 if h >= 0 else -1.0
+    norm = float(np.linalg.norm(vec))
+    return vec / norm if norm else vec
 
 
 class SentenceTransformerEmbedder:

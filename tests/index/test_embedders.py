@@ -15,6 +15,15 @@ def test_hashing_embedder_is_deterministic_normalised_and_similarity_aware():
     assert docs[0] @ docs[1] > docs[0] @ docs[2]
 
 
+def test_query_replica_equals_the_sklearn_document_vectors():
+    e = HashingEmbedder()
+    texts = ["What was Kazakhstan’s silver output in 2024?", "a", "", "  Spaces   and\ttabs  ", "Ünïcödé 6,400 t — ok",
+             "x" * 300, "Добыча цинка 60 тонн", "哈萨克斯坦 白银"]
+    docs = e.embed_documents(texts)
+    for text, vec in zip(texts, docs):
+        assert np.allclose(e.embed_query(text), vec, atol=1e-6), text
+
+
 def test_sentence_transformer_embedder_loads_a_local_model(tiny_models):
     e = make_embedder(str(tiny_models["embedder"]))
     vecs = e.embed_documents(["silver output", "gallium"])
