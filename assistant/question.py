@@ -19,7 +19,7 @@ MEASURE_NOUNS = {
     "output", "production", "exports", "export", "imports", "import", "reserves", "reserve",
     "price", "prices", "value", "revenue", "revenues", "deposits", "deposit", "extraction", "mining", "supply",
     "demand", "consumption", "share", "growth", "volume", "stockpiles", "capacity", "investment", "market",
-    # agents: "a producer of silver", "silver exporters"
+    # agents: "a producer of copper", "tin exporters"
     "producer", "producers", "exporter", "exporters", "importer", "importers", "supplier", "suppliers",
     "consumer", "consumers", "miner", "miners",
 }
@@ -80,7 +80,7 @@ def _entities(q: str) -> list[str]:
 
 def classify(q: str) -> tuple[str, bool]:
     # "value-added" naming a table or an exporter is a label, not a request for money
-    low = re.sub(r"\bvalue[- ]added\s+(?=(silver\s+)?(tables?|metrics|exporters?|importers?|hubs?|projects?)\b)", "",
+    low = re.sub(r"\bvalue[- ]added\s+(?=(\w+\s+)?(tables?|metrics|exporters?|importers?|hubs?|projects?)\b)", "",
                  q.lower())
     ws = [normalize_word(w) for w in words(low)]
     wset = set(ws)
@@ -140,13 +140,13 @@ def analyze(q: str) -> Question:
     stops = stopwords() | QUESTION_WORDS
     for i, w in enumerate(ws):
         if w in MEASURE_NOUNS:
-            # "gold output", "silver production": the word before names the measured thing
+            # "gold output", "zinc production": the word before names the measured thing
             if i > 0 and ws[i - 1] not in stops and ws[i - 1].isalpha() and ws[i - 1] not in MEASURE_NOUNS:
                 hard.add(stem(ws[i - 1]))
             # "production of copper"
             if i + 2 < len(ws) and ws[i + 1] == "of" and ws[i + 2] not in stops and ws[i + 2].isalpha():
                 hard.add(stem(ws[i + 2]))
-        # "how much gold", "how many more tons of silver": the counted thing
+        # "how much gold", "how many more tons of zinc": the counted thing
         if w in ("much", "many") and i > 0 and ws[i - 1] == "how":
             # the noun phrase up to the verb: "how much refined gold did" → "gold"; "how many tons of ore" → "ore"
             phrase = []

@@ -210,7 +210,7 @@ UNIT_WORDS = (
 )
 QUANTITY = re.compile(
     rf"(?:(?:more than|over|nearly|about|approximately|around|up to|some)\s)?{RANGE}{SCALE}?\s?{UNIT_WORDS}"
-    rf"(?:\s(?:of|of\s(?:refined|raw|primary))\s[a-z]+(?:\s(?:ore|silver|gold|copper|ferroalloys))?)?"
+    rf"(?:\s(?:of\s(?:refined|raw|primary|crude|processed)|of)\s[a-z]+)?"
     rf"|(?:(?:more than|over|nearly|about|approximately)\s)?{NUM}\s?(?:million|billion|thousand)\b"
     rf"(?:\s(?!(?:to|and|from|in|of|on|at|by|for|with|than|the|a|an|was|were|is)\b)[a-z]+){{0,2}}"
 )
