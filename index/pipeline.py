@@ -112,8 +112,8 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, chunk_size: int = 160,
-                 chunk_overlap: int = 30, max_file_bytes: int = 20_000_000):
+    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, chunk_size: int = 120,
+                 chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
         self.store = store
         self.embedder = embedder
         self.index_dir = Path(index_dir)
