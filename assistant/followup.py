@@ -29,7 +29,7 @@ def _new_terms(q: str, prev: str) -> list[str]:
             and not YEAR.fullmatch(w) and w[:1].islower()]
 
 
-def resolve(question: str, previous: str, previous_answer: str = "") -> str:
+def resolve(question: str, previous: str) -> str:
     q = question.strip()
     pq = analyze(previous)
     if _is_followup(q):
@@ -92,6 +92,6 @@ def _subject_phrase(previous: str) -> str:
 def standalone_question(question: str, history: list[tuple[str, str]]) -> str:
     """Resolve `question` against the conversation, oldest turn first (each turn resolved in turn)."""
     previous = ""
-    for prev_q, prev_a in history:
-        previous = resolve(prev_q, previous, prev_a) if previous else prev_q
+    for prev_q, _answer in history:
+        previous = resolve(prev_q, previous) if previous else prev_q
     return resolve(question, previous) if previous else question

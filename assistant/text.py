@@ -15,17 +15,6 @@ ABBREVIATIONS = {"u.s", "u.k", "u.n", "e.u", "dr", "mr", "mrs", "ms", "st", "inc
 
 
 @lru_cache(maxsize=1)
-def punkt():
-    """NLTK's Punkt with the same abbreviations and no trained model (nothing to download). Reference only:
-    tests hold `sentence_spans` to its output."""
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
-    params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
-
-
-@lru_cache(maxsize=1)
 def _stemmer():
     import Stemmer
 

@@ -1,10 +1,16 @@
-from assistant.text import MONEY, PERCENT, QUANTITY, expand_query, punkt, sentence_spans
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+from assistant.text import ABBREVIATIONS, MONEY, PERCENT, QUANTITY, expand_query, sentence_spans
 
 
 def _punkt_spans(text: str) -> list[tuple[int, int]]:
+    """NLTK's Punkt with the same abbreviations: the reference `sentence_spans` stands in for."""
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    punkt = PunktSentenceTokenizer(params)
     spans, pos = [], 0
     for line in text.split("\n"):
-        for a, b in punkt().span_tokenize(line):
+        for a, b in punkt.span_tokenize(line):
             seg = line[a:b]
             if seg.strip():
                 lead = len(seg) - len(seg.lstrip())

@@ -22,14 +22,19 @@ def _cli(*args, cwd=REPO):
                           timeout=300)
 
 
-def test_sigkill_mid_ingest_leaves_an_index_that_opens_and_the_next_ingest_completes(tmp_path):
+def _background_ingest(tmp_path: Path, chunks: int, seed: int) -> tuple[Path, Path, subprocess.Popen]:
+    """A generated collection and an `assistant ingest` of it running in another process."""
     from bench.synth import generate
 
-    docs = tmp_path / "docs"
-    generate(docs, chunks=3000, seed=3)
-    ix = tmp_path / "ix"
+    docs, ix = tmp_path / "docs", tmp_path / "ix"
+    generate(docs, chunks=chunks, seed=seed)
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index-dir", str(ix),
                              "--no-progress"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return docs, ix, proc
+
+
+def test_sigkill_mid_ingest_leaves_an_index_that_opens_and_the_next_ingest_completes(tmp_path):
+    docs, ix, proc = _background_ingest(tmp_path, chunks=3000, seed=3)
     # wait until some chunks are in Chroma, then kill without warning
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -142,13 +147,7 @@ def test_a_file_changing_mid_ingest_is_indexed_as_read_and_caught_up_next_time(t
 
 
 def test_a_second_ingest_process_is_refused_while_one_runs(tmp_path):
-    from bench.synth import generate
-
-    docs = tmp_path / "docs"
-    generate(docs, chunks=2000, seed=5)
-    ix = tmp_path / "ix"
-    first = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index-dir", str(ix),
-                              "--no-progress"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    docs, ix, first = _background_ingest(tmp_path, chunks=2000, seed=5)
     try:
         deadline = time.time() + 60
         while not (ix / "ingest.lock").exists() or "pid" not in (ix / "ingest.lock").read_text():
