@@ -102,7 +102,7 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         s = self.settings
-        ingestor = Ingestor(self.store, self.embedder, Path(s.index_dir), s.chunk_size, s.chunk_overlap,
+        ingestor = Ingestor(lambda: self.store, self.embedder, Path(s.index_dir), s.chunk_size, s.chunk_overlap,
                             int(s.max_file_mb * 1_000_000))
         report = ingestor.run(list(paths), prune=prune, progress=progress)
         if self._retriever is not None:

@@ -72,7 +72,7 @@ class HybridRetriever:
             if self._lexical is None or gen != self._generation:
                 lex = LexicalIndex.load(self.index_dir, gen)
                 if lex is None:
-                    lex = LexicalIndex.build(self.store.all_chunks())
+                    lex = LexicalIndex.from_chunks(self.store.all_chunks())
                     try:
                         lex.save(self.index_dir, gen)
                     except OSError:

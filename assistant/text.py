@@ -6,12 +6,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from index.sentences import ABBREVIATIONS, sentence_spans  # noqa: F401  (re-exported)
+
 _WORD = re.compile(r"[^\W_]+(?:[.’'-][^\W_]+)*", re.U)
-
-
-ABBREVIATIONS = {"u.s", "u.k", "u.n", "e.u", "dr", "mr", "mrs", "ms", "st", "inc", "co", "ltd", "corp", "no", "approx",
-                 "e.g", "i.e", "vs", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-                 "nov", "dec", "gov", "dept", "prof", "fig", "vol", "etc"}
 
 
 @lru_cache(maxsize=1)
@@ -39,38 +36,6 @@ def stopwords() -> frozenset[str]:
 
         words_ = set(STOPWORDS_EN)
     return frozenset(words_) | {"also", "would", "could", "much", "many", "mr", "ms"}
-
-
-# A full stop (or ! ? …), closing quotes or brackets, then space and a capital, digit or opening quote.
-_BOUNDARY = re.compile(r"[.!?…]+['\"”’)\]]*(?=\s+['\"“‘(\[]?[A-Z0-9])")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; a line break always ends one (lists, headings and table rows are units).
-
-    Written here rather than calling NLTK's Punkt because importing nltk costs 1.7 s of `assistant ask`'s
-    start-up; with the same abbreviation list it gives Punkt's spans on the shared corpus (tested)."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        start = 0
-        for m in _BOUNDARY.finditer(line):
-            before = line[start : m.start()].split()
-            last = re.sub(r"^\W+", "", before[-1].lower()).rstrip(".") if before else ""
-            if m.group(0).startswith(".") and (last in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", last)):
-                continue  # "U.S. Geological Survey", "(vs. Spot)", "Mr. Smith"
-            _add_span(spans, line, pos, start, m.end())
-            start = m.end()
-        _add_span(spans, line, pos, start, len(line))
-        pos += len(line) + 1
-    return spans
-
-
-def _add_span(spans: list[tuple[int, int]], line: str, pos: int, a: int, b: int) -> None:
-    seg = line[a:b]
-    if seg.strip():
-        lead = len(seg) - len(seg.lstrip())
-        spans.append((pos + a + lead, pos + a + len(seg.rstrip())))
 
 
 def words(text: str) -> list[str]:

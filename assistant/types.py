@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 def map_offset(breaks: tuple[tuple[int, int], ...], i: int) -> int:
@@ -44,26 +44,27 @@ class Chunk:
         """Character position in the source text of position `i` in `text`."""
         return map_offset(self.offsets, i)
 
+    # Stored form. Only the keys the store filters on are Chroma metadata keys; the rest, text included, is one
+    # JSON value. Chroma's local write path indexes every `documents` entry in SQLite FTS5 (even when the
+    # collection's schema deletes the FTS index; checked on chromadb 1.5.9) and adds index rows per metadata key:
+    # together they halved ingest throughput, and this project's full-text search is its own BM25.
+    _BLOB = "chunk"
+
     def to_metadata(self) -> dict:
-        return {
-            "source": self.source,
-            "doc_id": self.doc_id,
-            "title": self.title,
-            "date": self.date or "",
-            "kind": self.kind,
-            "start": self.start,
-            "end": self.end,
-            "offsets": json.dumps(self.offsets),
-            "file_hash": self.file_hash,
-            "chunk_count": self.chunk_count,
-            "table_title": self.table_title,
-            "header": self.header,
-            "row_offset": self.row_offset,
-            "lead": self.lead,
-        }
+        fields = {f: getattr(self, f) for f in _STORED_FIELDS}
+        return {"source": self.source, self._BLOB: json.dumps(fields, ensure_ascii=False, separators=(",", ":"))}
 
     @classmethod
-    def from_record(cls, id: str, text: str, meta: dict) -> "Chunk":
+    def from_record(cls, id: str, text: str | None, meta: dict) -> "Chunk":
+        if cls._BLOB in meta:
+            fields = json.loads(meta[cls._BLOB])
+            fields["offsets"] = tuple(tuple(p) for p in fields["offsets"])
+            return cls(id=id, source=meta["source"], **fields)
+        return cls._from_flat_record(id, text or "", meta)
+
+    @classmethod
+    def _from_flat_record(cls, id: str, text: str, meta: dict) -> "Chunk":
+        """Indexes written before the JSON layout: text in Chroma's documents, one metadata key per field."""
         return cls(
             id=id,
             text=text,
@@ -82,6 +83,9 @@ class Chunk:
             row_offset=int(meta.get("row_offset", 0)),
             lead=meta.get("lead", ""),
         )
+
+
+_STORED_FIELDS = tuple(f.name for f in fields(Chunk) if f.name not in ("id", "source"))
 
 
 @dataclass(frozen=True)

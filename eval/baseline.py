@@ -1,5 +1,6 @@
-"""The plain llama-index pipeline the report compares against: a `VectorStoreIndex` over the same Chroma
-collection and embeddings, top-k retrieval, and the best chunk as the answer (it never abstains)."""
+"""The plain llama-index pipeline the report compares against: a `VectorStoreIndex` over the same chunks and
+embeddings as the project's Chroma collection (read from it), llama-index's default in-memory vector store,
+top-k retrieval, and the best chunk as the answer (it never abstains)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from assistant.types import Answer, Citation
 class LlamaIndexBaseline:
     def __init__(self, assistant, k: int = 5):
         from llama_index.core import VectorStoreIndex
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        from llama_index.core.schema import TextNode
 
         from index.embedders import as_llama_index
 
-        store = ChromaVectorStore(chroma_collection=assistant.store._col)
-        index = VectorStoreIndex.from_vector_store(store, embed_model=as_llama_index(assistant.embedder))
+        nodes = [TextNode(id_=chunk.id, text=chunk.text, embedding=vector.tolist(),
+                          metadata={"source": chunk.source, "title": chunk.title, "date": chunk.date or "",
+                                    "start": chunk.start, "end": chunk.end})
+                 for chunk, vector in assistant.store.all_chunks_with_embeddings()]
+        index = VectorStoreIndex(nodes, embed_model=as_llama_index(assistant.embedder))
         self._retriever = index.as_retriever(similarity_top_k=k)
 
     def retrieve_texts(self, question: str) -> list[str]:

@@ -153,7 +153,7 @@ def _fmt(key: str, value) -> str:
 def render_markdown(report: dict, command: str) -> str:
     o, b = report["overall"], report.get("baseline")
     lines = ["# Evaluation report", "", f"Made by: `{command}`", "",
-             f"{o['items']} questions. Baseline: plain llama-index `VectorStoreIndex` over the same Chroma collection "
+             f"{o['items']} questions. Baseline: plain llama-index `VectorStoreIndex` over the same chunks "
              "and embeddings, top-k retrieval, answer = best chunk.", "",
              "| metric | this project | llama-index baseline |", "|---|---|---|"]
     for key in SUMMARY_KEYS:

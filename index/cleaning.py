@@ -53,9 +53,8 @@ def is_nav_line(line: str) -> bool:
     s = line.strip()
     if not s or s.startswith("|") or _LIST_ITEM.match(s):
         return False
-    if find_date(s):
-        return False  # a dateline is content: it dates the document
-    return len(s) <= NAV_LINE_MAX_CHARS and len(s.split()) <= NAV_LINE_MAX_WORDS and not _SENTENCE_END.search(s)
+    short = len(s) <= NAV_LINE_MAX_CHARS and len(s.split()) <= NAV_LINE_MAX_WORDS and not _SENTENCE_END.search(s)
+    return short and not find_date(s)  # a dateline is content: it dates the document
 
 
 def _nav_line_indexes(lines: list[str], skip: set[int]) -> set[int]:

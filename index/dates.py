@@ -20,8 +20,13 @@ _DATE_PATTERNS = [
     (re.compile(_MONTH_RE + r"\s+(\d{1,2}),?\s+(\d{4})\b", re.I), ("mon", "d", "y")),
     (re.compile(r"\b(\d{1,2})\s+" + _MONTH_RE + r",?\s+(\d{4})\b", re.I), ("d", "mon", "y")),
 ]
+_DIGIT = re.compile(r"\d")
+
+
 def find_date(text: str) -> str | None:
     """The first date stated in `text` as ISO yyyy-mm-dd, or None."""
+    if not _DIGIT.search(text):  # every pattern needs digits; most lines tested (title candidates) have none
+        return None
     found: list[tuple[int, str]] = []
     for pattern, order in _DATE_PATTERNS:
         for m in pattern.finditer(text):

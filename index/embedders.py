@@ -1,7 +1,7 @@
 """The `Embedder` contract and its two implementations.
 
 - `HashingEmbedder`: the zero-download default. Hashed word uni/bi-grams plus character 4-grams
-  (scikit-learn's HashingVectorizer), L2-normalised: no weights, deterministic, fast, and robust to
+  (scikit-learn's HashingVectorizer features), L2-normalised: no weights, deterministic, fast, and robust to
   inflections ("produced" ~ "production") through the character n-grams.
 - `SentenceTransformerEmbedder`: a sentence-transformers model by name or local path; loaded offline
   unless downloads are explicitly allowed.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from itertools import chain
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -29,66 +30,101 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-class HashingEmbedder:
-    """Documents are embedded in batches by scikit-learn's HashingVectorizer; a single query by a replica of it
-    (same analyzers, same MurmurHash3 via `mmh3`), so answering a question never imports
-    sklearn.feature_extraction (1.8 s of `assistant ask`'s start-up). tests/index/test_embedders.py holds the
-    two to equal vectors."""
+# 256 rather than 512: Chroma's HNSW inserts cost a third less CPU (the ingest bottleneck on two cores), and
+# `assistant eval` scored the same or better with it (README, "Quality").
+DEFAULT_DIM = 256
 
-    picklable = True  # stateless: ingestion may embed in a worker process
+
+class HashingEmbedder:
+    """scikit-learn's HashingVectorizer features — word 1-2-grams and `char_wb` 4-grams, signed MurmurHash3 (seed 0),
+    each part L2-normalised — summed with the character part weighted, and L2-normalised again.
+
+    Computed here rather than by sklearn: its analyzers build every n-gram string of every document in Python
+    (5.3 s for 10,759 chunks, most of ingestion's preparation time), while a word's character n-grams never change,
+    so this class hashes each distinct word once. Importing sklearn.feature_extraction would also cost 1.8 s of
+    `assistant ask`'s start-up. tests/index/test_embedders.py holds the vectors equal to sklearn's.
+    """
+
+    picklable = True  # no weights: ingestion may embed in a worker process
     CHAR_WEIGHT = 0.7
 
-    def __init__(self, dim: int = 512):
+    def __init__(self, dim: int = DEFAULT_DIM):
         self.dim = dim
         self.name = f"hash-v1-{dim}"
-        self._vectorizers = None
-
-    def _sklearn(self):
-        if self._vectorizers is None:
-            from sklearn.feature_extraction.text import HashingVectorizer
-
-            common = dict(n_features=self.dim, alternate_sign=True, norm="l2", lowercase=True, dtype=np.float32)
-            self._vectorizers = (HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common),
-                                 HashingVectorizer(analyzer="char_wb", ngram_range=(4, 4), **common))
-        return self._vectorizers
+        self._words = _Features(lambda f: [_signed_index(f, dim)])  # feature → [signed index]
+        self._chars = _Features(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
 
     def __getstate__(self):
-        return {"dim": self.dim, "name": self.name, "_vectorizers": None}
+        return {"dim": self.dim, "name": self.name}
+
+    def __setstate__(self, state):
+        self.__init__(state["dim"])
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        words, chars = self._sklearn()
-        vecs = (words.transform(texts) + self.CHAR_WEIGHT * chars.transform(texts)).toarray()
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        return vecs / np.maximum(norms, 1e-12)
+        words, chars = zip(*map(self._features, texts)) if texts else ((), ())
+        vecs = _normalised(self._counts(words)) + self.CHAR_WEIGHT * _normalised(self._counts(chars))
+        return _normalised(vecs).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def _features(self, text: str) -> tuple[list[int], list[int]]:
+        """Signed indexes of the word features and of the character features of `text`. map() over the caches'
+        __getitem__ keeps the per-token work in C: this runs for every token of a corpus."""
         low = text.lower()
         tokens = _WORD_TOKEN.findall(low)
-        word_features = tokens + [" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
-        char_features = []
-        for w in _WHITESPACE.sub(" ", low).split():  # sklearn's char_wb analyzer, n = 4
-            w = f" {w} "
-            char_features += [w[i : i + 4] for i in range(max(1, len(w) - 3))]
-        vec = _hashed(word_features, self.dim) + self.CHAR_WEIGHT * _hashed(char_features, self.dim)
-        return (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
+        words = chain(tokens, map(" ".join, zip(tokens, tokens[1:])))
+        return (list(chain.from_iterable(map(self._words.__getitem__, words))),
+                list(chain.from_iterable(map(self._chars.__getitem__, low.split()))))
+
+    def _counts(self, docs: tuple[list[int], ...]) -> np.ndarray:
+        """Signed feature counts, one row per document, in one bincount for the whole batch."""
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        signed = np.fromiter(chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum()))
+        rows = np.repeat(np.arange(len(docs)), lengths)
+        flat = np.bincount(rows * self.dim + np.abs(signed) - 1, weights=np.sign(signed),
+                           minlength=len(docs) * self.dim)
+        return flat.reshape(len(docs), self.dim)
 
 
-_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")
-_WHITESPACE = re.compile(r"\s\s+")
+class _Features(dict):
+    """feature → its signed hashed indexes, computed on first use; forgets everything past CACHE_MAX entries."""
+
+    CACHE_MAX = 500_000
+
+    def __init__(self, compute):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: str) -> list[int]:
+        if len(self) >= self.CACHE_MAX:
+            self.clear()
+        value = self[key] = self._compute(key)
+        return value
 
 
-def _hashed(features: list[str], dim: int) -> np.ndarray:
-    """Signed feature hashing as scikit-learn does it: MurmurHash3 (seed 0), |h| mod dim, sign of h; L2-normalised."""
+def _char_ngram_indexes(word: str, dim: int) -> list[int]:
+    """sklearn's `char_wb` analyzer for n = 4: the space-padded word's 4-grams (the whole word if shorter). Its words
+    are those of str.split() (sklearn first collapses runs of white space, which split() ignores anyway)."""
+    w = f" {word} "
+    return [_signed_index(w[i : i + 4], dim) for i in range(max(1, len(w) - 3))]
+
+
+_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # sklearn's default token_pattern
+
+
+def _signed_index(feature: str, dim: int) -> int:
+    """Feature hashing as sklearn does it: MurmurHash3 (seed 0), index |h| mod dim, sign of h; packed into one int."""
     import mmh3
 
-    vec = np.zeros(dim, dtype=np.float64)
-    for f in features:
-        h = mmh3.hash(f, 0, signed=True)
-        vec[abs(h) % dim] += 1.0 if h >= 0 else -1.0
-    norm = float(np.linalg.norm(vec))
-    return vec / norm if norm else vec
+    h = mmh3.hash(feature, 0, signed=True)
+    return (abs(h) % dim + 1) * (1 if h >= 0 else -1)
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (all-zero rows stay zero)."""
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms > 0, norms, 1.0)
 
 
 class SentenceTransformerEmbedder:
@@ -123,8 +159,17 @@ class SentenceTransformerEmbedder:
 def make_embedder(spec: str, allow_downloads: bool = False) -> Embedder:
     """`hash` / `hash:DIM` → the offline embedder; anything else is a sentence-transformers model or path."""
     if spec == "hash" or spec.startswith("hash:"):
-        return HashingEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else 512)
+        return HashingEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else DEFAULT_DIM)
     return SentenceTransformerEmbedder(spec, allow_downloads=allow_downloads)
+
+
+def spec_of(name: str) -> str:
+    """The `--embedder` value that builds an embedder named `name` (as a collection records it)."""
+    if name.startswith("hash-v1-"):
+        return f"hash:{name.rsplit('-', 1)[1]}"
+    if name.startswith("st:"):
+        return name.split(":")[1]
+    return name
 
 
 def as_llama_index(embedder: Embedder):

@@ -1,6 +1,6 @@
 """The lexical (BM25, stemmed) side of hybrid retrieval, kept in step with Chroma.
 
-Open-source Chroma has no BM25, so it lives in-process (llama-index's BM25Retriever over bm25s),
+Open-source Chroma has no BM25, so it lives in-process (bm25s, as llama-index's BM25Retriever uses it),
 persisted under the index directory with the Chroma `generation` it was built from. A mismatch (an
 ingest since, or one killed half-way) means it is rebuilt from Chroma's contents on open.
 """
@@ -8,7 +8,6 @@ ingest since, or one killed half-way) means it is rebuilt from Chroma's contents
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -25,30 +24,58 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+
+
+def analyze(texts: list[str]) -> list[str]:
+    """Each text's BM25 terms, space-joined: stemmed, English stop words dropped — as llama-index's BM25Retriever
+    tokenizes its corpus with bm25s. Computed where the chunks are made (the ingest helper process); one string
+    per chunk is compact to ship between processes and to hold for a whole collection."""
+    import bm25s
+
+    if not texts:
+        return []
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), token_pattern=TOKEN_PATTERN,
+                            show_progress=False, return_ids=False)
+    return [" ".join(t) for t in tokens]
+
+
 class LexicalIndex:
-    def __init__(self, retriever=None, size: int = 0):
-        self._retriever = retriever
-        self.size = size
+    def __init__(self, engine=None, ids: list[str] | None = None):
+        self._engine = engine  # a bm25s.BM25
+        self._ids = ids or []  # chunk id per bm25s document
+        self._stemmer = _stemmer() if engine is not None else None
+        self.size = len(self._ids)
 
     @classmethod
-    def build(cls, chunks: Iterable[Chunk]) -> "LexicalIndex":
-        from llama_index.core.schema import TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
+    def build(cls, ids: list[str], terms: list[str]) -> "LexicalIndex":
+        """The index of chunks `ids` with their `analyze`d terms."""
+        import bm25s
+        from bm25s.tokenization import Tokenized
 
-        nodes = [TextNode(id_=c.id, text=c.text) for c in chunks]
-        if not nodes:
+        if not ids:
             return cls()
-        logging.getLogger("llama_index.retrievers.bm25").setLevel(logging.ERROR)
-        retriever = BM25Retriever.from_defaults(nodes=nodes, stemmer=_stemmer(), similarity_top_k=10, verbose=False)
-        return cls(retriever, len(nodes))
+        vocab: dict[str, int] = {}
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc.split()] for doc in terms]
+        engine = bm25s.BM25()
+        engine.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
+        return cls(engine, list(ids))
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[Chunk]) -> "LexicalIndex":
+        ids, texts = [], []
+        for c in chunks:
+            ids.append(c.id)
+            texts.append(c.text)
+        return cls.build(ids, analyze(texts))
 
     def save(self, index_dir: Path, generation: str) -> None:
         target = Path(index_dir) / BM25_SUBDIR
         tmp = target.with_name(BM25_SUBDIR + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        if self._retriever is not None:
-            self._retriever.persist(str(tmp), show_progress=False)
+        if self._engine is not None:
+            self._engine.save(str(tmp), corpus=[{"node_id": i} for i in self._ids], show_progress=False)
         (tmp / STAMP).write_text(json.dumps({"generation": generation, "size": self.size}))
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)  # a reader never sees a half-written index
@@ -63,11 +90,8 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, index_dir: Path, generation: str) -> "LexicalIndex | None":
-        """The persisted index if it was built from this generation, else None.
-
-        Loaded with bm25s (the engine under llama-index's BM25Retriever, same files): importing llama_index.core
-        costs ~1.7 s, too much for `assistant ask`'s start-up.
-        """
+        """The persisted index if it was built from this generation, else None (also the format llama-index's
+        BM25Retriever.persist writes: the corpus holds each chunk's `node_id`)."""
         target = Path(index_dir) / BM25_SUBDIR
         try:
             stamp = json.loads((target / STAMP).read_text())
@@ -81,42 +105,23 @@ class LexicalIndex:
 
         try:
             engine = bm25s.BM25.load(str(target), load_corpus=True, show_progress=False, verbosity=0)
-            settings = json.loads((target / "retriever.json").read_text())
+            ids = [doc["node_id"] for doc in engine.corpus]
         except Exception:
             return None
-        return cls(_Bm25Query(engine, settings.get("token_pattern", r"(?u)\b\w\w+\b")), int(stamp["size"]))
+        engine.corpus = None  # retrieve document numbers; `ids` maps them
+        return cls(engine, ids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(chunk id, score) best first; bm25s pads top-k with score-0 hits, which are dropped."""
-        if self._retriever is None or not query.strip():
+        if self._engine is None or not query.strip():
             return []
-        k = max(1, min(k, self.size))
-        try:
-            if isinstance(self._retriever, _Bm25Query):
-                return self._retriever.search(query, k)
-            self._retriever.similarity_top_k = k
-            hits = self._retriever.retrieve(query)
-        except Exception:  # bm25s fails on a query with no known tokens
-            return []
-        return [(h.node.node_id, float(h.score)) for h in hits if h.score and h.score > 0]
-
-
-class _Bm25Query:
-    """Query side of a persisted llama-index BM25Retriever, straight on bm25s (as `BM25Retriever._retrieve` does)."""
-
-    def __init__(self, engine, token_pattern: str):
-        self._engine = engine
-        self._token_pattern = token_pattern
-        self._stemmer = _stemmer()
-
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
         import bm25s
 
-        tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=self._token_pattern, show_progress=False)
-        docs, scores = self._engine.retrieve(tokens, k=k, show_progress=False)
-        out = []
-        for doc, score in zip(docs[0], scores[0]):
-            if score > 0:
-                node_id = doc["node_id"] if isinstance(doc, dict) else self._engine.corpus[int(doc)]["node_id"]
-                out.append((node_id, float(score)))
-        return out
+        k = max(1, min(k, self.size))
+        try:
+            # As BM25Retriever does: the query is stemmed but keeps its stop words (they have no postings).
+            tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)
+            docs, scores = self._engine.retrieve(tokens, k=k, show_progress=False)
+        except Exception:  # bm25s fails on a query with no known tokens
+            return []
+        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

@@ -8,12 +8,14 @@ hash) is written. A file whose marker does not carry its current hash is process
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
-from contextlib import contextmanager
+from collections import deque
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from assistant.errors import IndexLocked
 from assistant.types import Chunk, IngestReport
@@ -21,12 +23,16 @@ from assistant.types import Chunk, IngestReport
 from .chunking import chunk_document
 from .documents import build_documents
 from .embedders import Embedder
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, analyze
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
 from .store import ChromaStore
+from .worker import Helper, WorkerGone
 
 BATCH_CHUNKS = 1000
-PARALLEL_MIN_FILES = 40  # below this, starting a worker process costs more than it saves
+PARALLEL_MIN_FILES = 40  # below this, starting helper processes costs more than it saves
+HELPER_AHEAD = 128  # files queued at the helper: it must not run dry during a long write here; jobs are ~300 bytes
+MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
+_IDLE = object()
 
 
 @dataclass
@@ -35,6 +41,7 @@ class _Pending:
     chunks: list[Chunk]
     vectors: object = None  # np.ndarray when embedded by the worker
     documents: int = 0
+    terms: list[str] | None = None  # per chunk, its BM25 terms (see lexical.analyze)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,17 @@ def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
     if not chunks:
         return str(job.path), None, "no text left after cleaning"
     chunks = [replace(c, chunk_count=len(chunks)) for c in chunks]  # every chunk records its file's chunk count
-    vectors = job.embedder.embed_documents([c.text for c in chunks]) if job.embedder is not None else None
-    return str(job.path), _Pending(text.path, chunks, vectors, len(docs)), None
+    texts = [c.text for c in chunks]
+    vectors = job.embedder.embed_documents(texts) if job.embedder is not None else None
+    return str(job.path), _Pending(text.path, chunks, vectors, len(docs), analyze(texts)), None
+
+
+def warm_up() -> None:
+    """Import what preparing a file needs (a helper process does this while the parent opens the store)."""
+    from .chunking import _splitter
+
+    _splitter(120, 24)
+    import mmh3  # noqa: F401
 
 
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
@@ -112,15 +128,22 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, chunk_size: int = 120,
-                 chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
-        self.store = store
+    def __init__(self, store: ChromaStore | Callable[[], ChromaStore], embedder: Embedder, index_dir: Path,
+                 chunk_size: int = 120, chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
+        self._store = store  # or a function that opens it: then opening overlaps with the helper's start-up
         self.embedder = embedder
         self.index_dir = Path(index_dir)
         self.chunk_size = chunk_size
         self.chunk_overlap = chunk_overlap
         self.max_file_bytes = max_file_bytes
         self._generation: str | None = None
+        self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
+
+    @property
+    def store(self) -> ChromaStore:
+        if callable(self._store):
+            self._store = self._store()
+        return self._store
 
     def run(self, paths: list[str | Path], prune: bool = False, progress: bool = True) -> IngestReport:
         from tqdm import tqdm
@@ -128,14 +151,26 @@ class Ingestor:
         t0 = time.perf_counter()
         report = IngestReport()
         self._generation = None
-        with ingest_lock(self.index_dir):
+        self._terms = {}
+        with ingest_lock(self.index_dir), ExitStack() as stack:
             files = discover(paths, report)
+            # Large ingests prepare files in a helper process too, while this one writes to Chroma (and prepares
+            # files when it would otherwise wait). It starts before the store is opened: its imports overlap with that.
+            helper = None
+            if len(files) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) >= 2:
+                helper = stack.enter_context(Helper())
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
             batch: list[_Pending] = []
             bar = tqdm(total=len(files), desc="ingest", unit="file", disable=None if progress else True, leave=False,
                        initial=len(files) - len(todo))
-            for path, pending, skipped in self._prepared(todo):
+            for item in self._prepared(todo, helper):
+                if item is _IDLE:  # the helper is still working: write what is ready rather than wait
+                    if sum(len(p.chunks) for p in batch) >= MIN_EARLY_FLUSH:
+                        self._flush(batch, report)
+                        batch = []
+                    continue
+                path, pending, skipped = item
                 bar.update(1)
                 if skipped:
                     report.skipped.append((path, skipped))
@@ -152,7 +187,7 @@ class Ingestor:
             if prune:
                 self._prune(states, report)
             if self._generation is not None or not LexicalIndex.is_current(self.index_dir, self.store.generation):
-                LexicalIndex.build(self.store.all_chunks()).save(self.index_dir, self._generation or self.store.generation)
+                self._rebuild_lexical()
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -171,28 +206,39 @@ class Ingestor:
             return False
         return True
 
-    def _prepared(self, todo: list[Path]):
-        """(path, pending, skip reason) per file, in order. Large ingests prepare files in a worker process
-        while this one writes to Chroma: on two cores the two stages then overlap."""
+    def _prepared(self, todo: list[Path], helper: Helper | None):
+        """(path, pending, skip reason) per file, in order: prepared by the helper process when there is one, and
+        then `_IDLE` whenever the next file is not ready yet (so the caller can write what it holds meanwhile).
+        (This process preparing files itself while it waits was measured: slower.)"""
         travels = getattr(self.embedder, "picklable", False)
-        jobs = [_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap, self.embedder if travels else None)
-                for p in todo]
-        if len(jobs) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-            yield from map(_prepare_file, jobs)
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver")) as pool:
-            yield from pool.map(_prepare_file, jobs, chunksize=4)
+        jobs = deque(_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
+                          self.embedder if travels else None) for p in todo)
+        sent: deque[_Job] = deque()
+        if helper is not None:
+            try:
+                while jobs or sent:
+                    while jobs and len(sent) < HELPER_AHEAD:
+                        helper.submit(_prepare_file, jobs[0])
+                        sent.append(jobs.popleft())
+                    if not helper.ready():
+                        yield _IDLE
+                    result = helper.receive()
+                    sent.popleft()
+                    yield result
+            except WorkerGone as exc:  # e.g. killed by the OOM killer: finish here, more slowly
+                logging.getLogger(__name__).warning("%s; preparing the remaining files in this process", exc)
+                jobs.extendleft(reversed(sent))
+        yield from map(_prepare_file, jobs)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
         import numpy as np
 
         if self._generation is None:
             self._generation = self.store.new_generation()
-        old_ids = {p.source: self.store.ids_for_source(p.source) for p in batch}
+        old_ids = self.store.ids_for_sources([p.source for p in batch])
         chunks = [c for p in batch for c in p.chunks]
+        for p in batch:
+            self._terms.update(zip((c.id for c in p.chunks), p.terms or analyze([c.text for c in p.chunks])))
         if all(p.vectors is not None for p in batch):
             vectors = np.vstack([p.vectors for p in batch])
         else:
@@ -202,6 +248,11 @@ class Ingestor:
         body = [i for i, m in enumerate(is_marker) if not m]
         heads = [i for i, m in enumerate(is_marker) if m]
         existing = set().union(*old_ids.values())
+        if not existing:  # only new files: one `add`, markers last (a write call is atomic; a cut leaves no marker)
+            order = body + heads
+            self.store.upsert([chunks[i] for i in order], vectors[order], markers=markers, new=True)
+            report.chunks_added += len(chunks)
+            return
         fresh = [i for i in body if chunks[i].id not in existing]
         known = [i for i in body if chunks[i].id in existing]
         if fresh:
@@ -217,6 +268,16 @@ class Ingestor:
             report.chunks_added += len(new - old)
             report.chunks_unchanged += len(new & old)
         self.store.upsert([chunks[i] for i in heads], vectors[heads], markers=markers)
+
+    def _rebuild_lexical(self) -> None:
+        """BM25 over every chunk in the store: terms of this run's chunks come from preparation, the rest are
+        read back and analysed."""
+        ids = self.store.all_ids()
+        missing = [i for i in ids if i not in self._terms]
+        old = self.store.get(missing)
+        terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
+        lexical = LexicalIndex.build([i for i in ids if i in terms], [terms[i] for i in ids if i in terms])
+        lexical.save(self.index_dir, self._generation or self.store.generation)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

@@ -86,7 +86,9 @@ class ChromaStore:
             raise CorruptIndex(self.location, f"{type(exc).__name__}: {exc}") from None
         built_with = (self._col.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
-            raise EmbedderMismatch(self.location, built_with, embedder_name)
+            from .embedders import spec_of
+
+            raise EmbedderMismatch(self.location, spec_of(built_with), spec_of(embedder_name))
 
     # -- metadata ---------------------------------------------------------------------------------
     @property
@@ -113,12 +115,22 @@ class ChromaStore:
     def file_states(self) -> dict[str, FileState]:
         """Per source file: the hash and chunk count recorded by its marker chunk (written last)."""
         out = {}
-        for _, _, meta in self._iter(where={"marker": True}, documents=False):
-            out[meta["source"]] = FileState(meta.get("file_hash", ""), int(meta.get("chunk_count", 0)))
+        for cid, doc, meta in self._iter(where={"marker": True}):
+            chunk = Chunk.from_record(cid, doc, meta)
+            out[chunk.source] = FileState(chunk.file_hash, chunk.chunk_count)
         return out
 
     def ids_for_source(self, source: str) -> set[str]:
-        return set(self._col.get(where={"source": source}, include=[])["ids"])
+        return self.ids_for_sources([source])[source]
+
+    def ids_for_sources(self, sources: list[str]) -> dict[str, set[str]]:
+        """Chunk ids per source file, for many files in one query."""
+        out: dict[str, set[str]] = {s: set() for s in sources}
+        for lo in range(0, len(sources), 500):
+            res = self._col.get(where={"source": {"$in": sources[lo : lo + 500]}}, include=["metadatas"])
+            for cid, meta in zip(res["ids"], res["metadatas"]):
+                out[meta["source"]].add(cid)
+        return out
 
     def delete_source(self, source: str) -> int:
         ids = self.ids_for_source(source)
@@ -131,24 +143,38 @@ class ChromaStore:
                new: bool = False) -> None:
         """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`)."""
         write = self._col.add if new else self._col.upsert
-        for lo in range(0, len(chunks), 1000):
-            part = chunks[lo : lo + 1000]
+        step = self._write_batch
+        for lo in range(0, len(chunks), step):  # each call is atomic: callers put what must come last, last
+            part = chunks[lo : lo + step]
             write(
                 ids=[c.id for c in part],
-                embeddings=embeddings[lo : lo + 1000],
-                documents=[c.text for c in part],
+                embeddings=embeddings[lo : lo + step],
                 metadatas=[c.to_metadata() | {"marker": c.id in markers} for c in part],
             )
+
+    @property
+    def _write_batch(self) -> int:
+        try:
+            return max(1, min(5000, int(self._client.get_max_batch_size())))
+        except Exception:
+            return 1000
 
     def delete(self, ids: list[str]) -> None:
         for lo in range(0, len(ids), 1000):
             self._col.delete(ids=ids[lo : lo + 1000])
 
     def get(self, ids: list[str]) -> dict[str, Chunk]:
-        if not ids:
-            return {}
-        res = self._col.get(ids=ids, include=["documents", "metadatas"])
-        return {i: Chunk.from_record(i, d, m) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"])}
+        out = {}
+        for lo in range(0, len(ids), PAGE):
+            res = self._col.get(ids=ids[lo : lo + PAGE], include=["documents", "metadatas"])
+            out.update((i, Chunk.from_record(i, d, m)) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
+        return out
+
+    def all_ids(self) -> list[str]:
+        ids: list[str] = []
+        while page := self._col.get(include=[], limit=PAGE, offset=len(ids))["ids"]:
+            ids += page
+        return ids
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
         n = min(k, self.count())
@@ -162,26 +188,29 @@ class ChromaStore:
             for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
 
-    def _iter(self, where: dict | None = None, documents: bool = True) -> Iterator[tuple[str, str, dict]]:
-        include = ["metadatas"] + (["documents"] if documents else [])
+    def _iter(self, where: dict | None = None, embeddings: bool = False) -> Iterator[tuple]:
+        """(id, document, metadata[, embedding]) of every record matching `where`, a page at a time."""
+        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
         offset = 0
         while True:
             res = self._col.get(where=where, include=include, limit=PAGE, offset=offset)
             if not res["ids"]:
                 return
-            docs = res["documents"] if documents else [""] * len(res["ids"])
-            yield from zip(res["ids"], docs, res["metadatas"])
+            yield from zip(*(res[key] for key in ["ids"] + include))
             offset += len(res["ids"])
 
     def all_chunks(self) -> Iterator[Chunk]:
         for i, d, m in self._iter():
             yield Chunk.from_record(i, d, m)
 
+    def all_chunks_with_embeddings(self) -> Iterator[tuple[Chunk, np.ndarray]]:
+        for i, d, m, e in self._iter(embeddings=True):
+            yield Chunk.from_record(i, d, m), np.asarray(e)
+
     def documents(self) -> list[dict]:
         """One row per document: source, title, date, chunk count (for stats and the page's panel)."""
         docs: dict[str, dict] = {}
-        for _, _, m in self._iter(documents=False):
-            row = docs.setdefault(m["doc_id"], {"source": m["source"], "title": m.get("title", ""),
-                                                "date": m.get("date") or None, "chunks": 0})
+        for c in self.all_chunks():
+            row = docs.setdefault(c.doc_id, {"source": c.source, "title": c.title, "date": c.date, "chunks": 0})
             row["chunks"] += 1
         return sorted(docs.values(), key=lambda r: (r["source"], r["title"]))

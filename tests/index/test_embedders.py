@@ -15,13 +15,31 @@ def test_hashing_embedder_is_deterministic_normalised_and_similarity_aware():
     assert docs[0] @ docs[1] > docs[0] @ docs[2]
 
 
-def test_query_replica_equals_the_sklearn_document_vectors():
-    e = HashingEmbedder()
+def test_vectors_equal_sklearns_hashing_vectorizer_features():
+    """The reference the hand-written feature hashing must match (see HashingEmbedder's docstring)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     texts = ["What was Kazakhstan’s silver output in 2024?", "a", "", "  Spaces   and\ttabs  ", "Ünïcödé 6,400 t — ok",
-             "x" * 300, "Добыча цинка 60 тонн", "哈萨克斯坦 白银"]
-    docs = e.embed_documents(texts)
-    for text, vec in zip(texts, docs):
+             "x" * 300, "Добыча цинка 60 тонн", "哈萨克斯坦 白银", "the the the silver silver", "line\n\nbreaks\r\nhere"]
+    e = HashingEmbedder(256)
+    common = dict(n_features=256, alternate_sign=True, norm="l2", lowercase=True)
+    words = HashingVectorizer(analyzer="word", ngram_range=(1, 2), **common).transform(texts).toarray()
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(4, 4), **common).transform(texts).toarray()
+    expected = words + e.CHAR_WEIGHT * chars
+    expected /= np.maximum(np.linalg.norm(expected, axis=1, keepdims=True), 1e-12)
+    assert np.allclose(e.embed_documents(texts), expected, atol=1e-6)
+    for text, vec in zip(texts, expected):  # one at a time (a query) as in a batch
         assert np.allclose(e.embed_query(text), vec, atol=1e-6), text
+
+
+def test_hashing_embedder_travels_to_another_process_without_its_caches():
+    import pickle
+
+    e = HashingEmbedder(128)
+    before = e.embed_documents(["silver output rose"])
+    copy = pickle.loads(pickle.dumps(e))
+    assert copy.dim == 128 and len(copy._words) == 0
+    assert np.array_equal(copy.embed_documents(["silver output rose"]), before)
 
 
 def test_sentence_transformer_embedder_loads_a_local_model(tiny_models):

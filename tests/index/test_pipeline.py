@@ -108,8 +108,10 @@ def test_html_and_pdf_are_read(index_dir, tmp_path):
 def test_opening_with_another_embedder_says_to_reindex(index_dir, tmp_path):
     (tmp_path / "a.txt").write_text("Some text about tin reserves of 286,000 tons.", encoding="utf-8")
     Assistant(index_dir=index_dir).ingest([tmp_path / "a.txt"])
-    with pytest.raises(EmbedderMismatch, match="re-index"):
-        Assistant(index_dir=index_dir, embedder="hash:256").stats()
+    with pytest.raises(EmbedderMismatch, match="re-index") as err:
+        Assistant(index_dir=index_dir, embedder="hash:512").stats()
+    # both commands it suggests are valid `--embedder` values
+    assert "--embedder hash:512`" in str(err.value) and "--embedder hash:256`" in str(err.value)
 
 
 def test_a_second_writer_gets_a_clear_error(index_dir):

@@ -1,0 +1,73 @@
+"""The ingest helper process: large ingests prepare files in it; a caller's script never runs twice, and a helper
+that dies costs time, not data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from assistant import Assistant
+from bench.synth import generate
+from index import pipeline
+from index.worker import Helper
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _collection(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    paths = generate(docs, chunks=500, seed=3, sentences_per_doc=12)  # many small files: the helper is used
+    assert len(paths) >= pipeline.PARALLEL_MIN_FILES
+    return docs
+
+
+def _per_file_counts(a: Assistant) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in a.store.documents():
+        counts[row["source"]] = counts.get(row["source"], 0) + row["chunks"]
+    return counts
+
+
+def test_a_script_without_a_main_guard_ingests_once(tmp_path):
+    """multiprocessing's spawn/forkserver would re-run this script inside the worker; the helper never imports it."""
+    docs = _collection(tmp_path)
+    script = tmp_path / "ingest_script.py"
+    script.write_text(textwrap.dedent(f"""
+        from assistant import Assistant
+        print("SCRIPT START", flush=True)
+        report = Assistant(index_dir={str(tmp_path / "ix")!r}).ingest([{str(docs)!r}])
+        print("ADDED", report.chunks_added, "FILES", report.files_read)
+    """), encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr
+    files = len(list(docs.iterdir()))
+    assert out.stdout.count("SCRIPT START") == 1
+    added = int(out.stdout.split("ADDED ")[1].split()[0])
+    assert added > 0 and f"FILES {files}" in out.stdout
+
+
+def test_a_helper_that_dies_mid_ingest_is_replaced_by_this_process(tmp_path, monkeypatch, caplog):
+    docs = _collection(tmp_path)
+    reference = Assistant(index_dir=tmp_path / "ix-ref").ingest([docs])
+
+    received = []
+    original = Helper.receive
+
+    def receive_then_die(self):
+        received.append(1)
+        if len(received) == 5:
+            self._proc.kill()  # as the OOM killer would
+            self._proc.wait()
+        return original(self)
+
+    monkeypatch.setattr(Helper, "receive", receive_then_die)
+    a = Assistant(index_dir=tmp_path / "ix")
+    report = a.ingest([docs])
+    assert len(received) >= 5
+    assert "preparing the remaining files in this process" in caplog.text
+    assert (report.files_read, report.chunks_added, report.skipped) == (reference.files_read, reference.chunks_added, [])
+    assert _per_file_counts(a) == _per_file_counts(Assistant(index_dir=tmp_path / "ix-ref"))
+    monkeypatch.setattr(Helper, "receive", original)
+    assert a.ingest([docs]).chunks_added == 0  # nothing half-written: the next run finds every file complete
