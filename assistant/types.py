@@ -51,15 +51,15 @@ class Chunk:
     _BLOB = "chunk"
 
     def to_metadata(self) -> dict:
-        fields = {f: getattr(self, f) for f in _STORED_FIELDS}
-        return {"source": self.source, self._BLOB: json.dumps(fields, ensure_ascii=False, separators=(",", ":"))}
+        stored = {f: getattr(self, f) for f in _STORED_FIELDS}
+        return {"source": self.source, self._BLOB: json.dumps(stored, ensure_ascii=False, separators=(",", ":"))}
 
     @classmethod
     def from_record(cls, id: str, text: str | None, meta: dict) -> "Chunk":
         if cls._BLOB in meta:
-            fields = json.loads(meta[cls._BLOB])
-            fields["offsets"] = tuple(tuple(p) for p in fields["offsets"])
-            return cls(id=id, source=meta["source"], **fields)
+            stored = json.loads(meta[cls._BLOB])
+            stored["offsets"] = tuple(tuple(p) for p in stored["offsets"])
+            return cls(id=id, source=meta["source"], **stored)
         return cls._from_flat_record(id, text or "", meta)
 
     @classmethod

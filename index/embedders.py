@@ -51,7 +51,7 @@ class HashingEmbedder:
     def __init__(self, dim: int = DEFAULT_DIM):
         self.dim = dim
         self.name = f"hash-v1-{dim}"
-        self._words = _Features(lambda f: [_signed_index(f, dim)])  # feature → [signed index]
+        self._words = _Features(lambda f: _signed_index(f, dim))  # feature → signed index
         self._chars = _Features(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
 
     def __getstate__(self):
@@ -74,7 +74,7 @@ class HashingEmbedder:
         low = text.lower()
         tokens = _WORD_TOKEN.findall(low)
         words = chain(tokens, map(" ".join, zip(tokens, tokens[1:])))
-        return (list(chain.from_iterable(map(self._words.__getitem__, words))),
+        return (list(map(self._words.__getitem__, words)),
                 list(chain.from_iterable(map(self._chars.__getitem__, low.split()))))
 
     def _counts(self, docs: tuple[list[int], ...]) -> np.ndarray:
@@ -88,7 +88,7 @@ class HashingEmbedder:
 
 
 class _Features(dict):
-    """feature → its signed hashed indexes, computed on first use; forgets everything past CACHE_MAX entries."""
+    """feature → its signed hashed index(es), computed on first use; forgets everything past CACHE_MAX entries."""
 
     CACHE_MAX = 500_000
 
@@ -96,7 +96,7 @@ class _Features(dict):
         super().__init__()
         self._compute = compute
 
-    def __missing__(self, key: str) -> list[int]:
+    def __missing__(self, key: str):
         if len(self) >= self.CACHE_MAX:
             self.clear()
         value = self[key] = self._compute(key)

@@ -8,6 +8,7 @@ ingest since, or one killed half-way) means it is rebuilt from Chroma's contents
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -28,16 +29,37 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 
 
 def analyze(texts: list[str]) -> list[str]:
-    """Each text's BM25 terms, space-joined: stemmed, English stop words dropped — as llama-index's BM25Retriever
-    tokenizes its corpus with bm25s. Computed where the chunks are made (the ingest helper process); one string
-    per chunk is compact to ship between processes and to hold for a whole collection."""
-    import bm25s
+    """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
+    the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
+    (held equal by tests/index/test_lexical.py). Written out with a token → term cache so the per-token work stays
+    in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
+    ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection."""
+    global _TERMS
+    if _TERMS is None:
+        _TERMS = _TermCache()
+    term, split = _TERMS.__getitem__, _TOKEN.findall
+    return [" ".join(filter(None, map(term, split(text.lower())))) for text in texts]
 
-    if not texts:
-        return []
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), token_pattern=TOKEN_PATTERN,
-                            show_progress=False, return_ids=False)
-    return [" ".join(t) for t in tokens]
+
+class _TermCache(dict):
+    """token → its stemmed term, or "" for a stop word; computed on first use, forgotten past 500,000 tokens."""
+
+    def __init__(self):
+        from bm25s.stopwords import STOPWORDS_EN
+
+        super().__init__()
+        self._stop = frozenset(STOPWORDS_EN)
+        self._stem = _stemmer().stemWord
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= 500_000:
+            self.clear()
+        value = self[token] = "" if token in self._stop else self._stem(token)
+        return value
+
+
+_TOKEN = re.compile(TOKEN_PATTERN)
+_TERMS: _TermCache | None = None
 
 
 class LexicalIndex:

@@ -29,7 +29,7 @@ from .store import ChromaStore
 from .worker import Helper, WorkerGone
 
 BATCH_CHUNKS = 1000
-PARALLEL_MIN_FILES = 40  # below this, starting helper processes costs more than it saves
+PARALLEL_MIN_FILES = 40  # below this, starting the helper process costs more than it saves
 HELPER_AHEAD = 128  # files queued at the helper: it must not run dry during a long write here; jobs are ~300 bytes
 MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
 _IDLE = object()
@@ -39,7 +39,7 @@ _IDLE = object()
 class _Pending:
     source: str
     chunks: list[Chunk]
-    vectors: object = None  # np.ndarray when embedded by the worker
+    vectors: object = None  # np.ndarray when embedded while preparing
     documents: int = 0
     terms: list[str] | None = None  # per chunk, its BM25 terms (see lexical.analyze)
 
@@ -50,11 +50,11 @@ class _Job:
     max_bytes: int
     chunk_size: int
     chunk_overlap: int
-    embedder: object | None  # embedded in the worker when the embedder can travel (the offline one)
+    embedder: object | None  # embedded while preparing when the embedder can travel to the helper (the offline one)
 
 
 def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
-    """Read, clean, chunk (and maybe embed) one file: runs in a worker process for large ingests."""
+    """Read, clean, chunk (maybe embed) one file and find its BM25 terms: runs in the helper for large ingests."""
     try:
         text = read_source(job.path, job.max_bytes)
     except Unreadable as exc:
@@ -154,8 +154,8 @@ class Ingestor:
         self._terms = {}
         with ingest_lock(self.index_dir), ExitStack() as stack:
             files = discover(paths, report)
-            # Large ingests prepare files in a helper process too, while this one writes to Chroma (and prepares
-            # files when it would otherwise wait). It starts before the store is opened: its imports overlap with that.
+            # Large ingests prepare files in a helper process while this one writes to Chroma. It starts before the
+            # store is opened, so its imports overlap with that.
             helper = None
             if len(files) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) >= 2:
                 helper = stack.enter_context(Helper())

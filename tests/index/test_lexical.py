@@ -59,3 +59,14 @@ def test_an_index_persisted_by_bm25retriever_still_loads(tmp_path):
     (tmp_path / "bm25" / "generation.json").write_text(json.dumps({"generation": "g", "size": len(TEXTS)}))
     loaded = LexicalIndex.load(tmp_path, "g")
     assert loaded.search("copper exports", 2)[0][0] == "c1"
+
+
+def test_analyze_equals_bm25s_on_every_line_of_the_corpus(corpus_dir):
+    import bm25s
+
+    lines = [line for path in sorted(corpus_dir.iterdir()) if path.is_file()
+             for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    expected = bm25s.tokenize(lines, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False,
+                              return_ids=False)
+    assert len(lines) > 200
+    assert analyze(lines) == [" ".join(t) for t in expected]
