@@ -41,15 +41,13 @@ class Helper:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen([sys.executable, "-m", "index.worker", self._spool.name],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
-        self.pending = 0  # jobs submitted and not yet received
 
     def submit(self, fn: Callable[[J], R], job: J) -> None:
-        """Queue a job. Jobs are small: a few in flight never fill the pipe, so this does not block."""
+        """Queue a job. Jobs are small (~300 bytes): a caller keeping ~100 in flight never waits on a full pipe."""
         try:
             self._proc.stdin.write(pickle.dumps((fn, job)))
         except OSError:
             raise WorkerGone(f"an ingest helper process exited (code {self._proc.poll()})") from None
-        self.pending += 1
 
     def ready(self) -> bool:
         """Whether the next result can be received without waiting."""
@@ -63,7 +61,6 @@ class Helper:
             spooled.unlink()
         except (EOFError, pickle.UnpicklingError, OSError):
             raise WorkerGone(f"an ingest helper process exited (code {self._proc.poll()})") from None
-        self.pending -= 1
         if not ok:
             raise value
         return value
