@@ -19,6 +19,7 @@ from .types import Chunk, Hit
 
 RRF_K = 60  # the constant from Cormack et al. (2009); dampens the weight of top ranks
 LEXICAL_WEIGHT = 1.5  # BM25's vote relative to the vectors' (measured with `assistant eval`)
+SPARE = 4
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,19 @@ class HybridRetriever:
         lexical = self.lexical()
         from .text import expand_query
 
-        lex_hits = lexical.search(expand_query(query), depth)
-        vec_hits = self.store.query(self.embedder.embed_query(query), depth)
-        chunks = {c.id: c for c, _ in vec_hits}
-        missing = [cid for cid, _ in lex_hits if cid not in chunks]
-        chunks.update(self.store.get(missing))
-        lex_ids = [cid for cid, _ in lex_hits if cid in chunks and filters.accepts(chunks[cid])]
-        vec_ids = [c.id for c, _ in vec_hits if filters.accepts(c)]
+        lex_ids = [cid for cid, _ in lexical.search(expand_query(query), depth)]
+        vec_ids = [cid for cid, _ in self.store.nearest(self.embedder.embed_query(query), depth)]
+        chunks: dict[str, Chunk] = {}
+        if filters:  # filtering needs every candidate's metadata
+            chunks = self.store.get(list(dict.fromkeys(lex_ids + vec_ids)))
+            lex_ids = [cid for cid in lex_ids if cid in chunks and filters.accepts(chunks[cid])]
+            vec_ids = [cid for cid in vec_ids if cid in chunks and filters.accepts(chunks[cid])]
         fused = rrf([lex_ids, vec_ids], weights=[LEXICAL_WEIGHT, 1.0])
+        # Only the chunks kept are read from the store; a few spare in case BM25 still lists a chunk an ingest
+        # removed a moment ago (its index is rebuilt within a second).
+        keep = fused[: (max(k, 20) if self.reranker is not None else k) + SPARE]
+        chunks.update(self.store.get([cid for cid, _ in keep if cid not in chunks]))
+        fused = [(cid, score) for cid, score in keep if cid in chunks]
         if self.reranker is not None and fused:
             fused = self.reranker.rerank(query, [(cid, chunks[cid].text) for cid, _ in fused[: max(k, 20)]])
         return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(fused[:k], start=1)]

@@ -178,17 +178,11 @@ class ChromaStore:
             ids += page
         return ids
 
-    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
-            return []
-        res = self._col.query(
-            query_embeddings=[embedding], n_results=n, where=where, include=["documents", "metadatas", "distances"]
-        )
-        return [
-            (Chunk.from_record(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
-        ]
+    def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks; ids only, so a query reads no stored text
+        (callers fetch the few chunks they keep with `get`)."""
+        res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     def _iter(self, where: dict | None = None, embeddings: bool = False) -> Iterator[tuple]:
         """(id, document, metadata[, embedding]) of every record matching `where`, a page at a time."""

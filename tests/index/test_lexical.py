@@ -70,3 +70,20 @@ def test_analyze_equals_bm25s_on_every_line_of_the_corpus(corpus_dir):
                               return_ids=False)
     assert len(lines) > 200
     assert analyze(lines) == [" ".join(t) for t in expected]
+
+
+def test_retrieval_skips_a_chunk_bm25_still_lists_but_the_store_no_longer_has(tmp_path):
+    """Between an ingest by another process and the BM25 reload, BM25 may name a removed chunk: it is skipped."""
+    from assistant import Assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i, text in enumerate(TEXTS[:5]):
+        (docs / f"n{i}.txt").write_text(text, encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "ix")
+    a.ingest([docs])
+    first = a.retrieve("silver output", k=3)
+    assert len(first) == 3
+    a.store.delete([first[0].chunk.id])  # behind the retriever's back: its BM25 index still has the chunk
+    hits = a.retrieve("silver output", k=3)
+    assert len(hits) == 3 and first[0].chunk.id not in {h.chunk.id for h in hits}
