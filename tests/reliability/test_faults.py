@@ -33,15 +33,24 @@ def _background_ingest(tmp_path: Path, chunks: int, seed: int) -> tuple[Path, Pa
     return docs, ix, proc
 
 
+def _committed_records(db: Path) -> int:
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1)) as conn:
+            return conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    except sqlite3.Error:  # not created yet, or busy
+        return 0
+
+
 def test_sigkill_mid_ingest_leaves_an_index_that_opens_and_the_next_ingest_completes(tmp_path):
-    docs, ix, proc = _background_ingest(tmp_path, chunks=3000, seed=3)
-    # wait until some chunks are in Chroma, then kill without warning
+    docs, ix, proc = _background_ingest(tmp_path, chunks=6000, seed=3)
+    # wait until some chunks are committed to Chroma (its SQLite file, read-only beside the writer), then kill
+    # without warning
     deadline = time.time() + 120
-    while time.time() < deadline:
-        time.sleep(0.5)
-        db = ix / "chroma" / "chroma.sqlite3"
-        if db.exists() and db.stat().st_size > 2_000_000:
-            break
+    while time.time() < deadline and _committed_records(ix / "chroma" / "chroma.sqlite3") < 300:
+        time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
