@@ -15,6 +15,7 @@ from index.embedders import Embedder
 from index.lexical import LexicalIndex
 from index.store import ChromaStore
 
+from .text import expand_query
 from .types import Chunk, Hit
 
 RRF_K = 60  # the constant from Cormack et al. (2009); dampens the weight of top ranks
@@ -88,8 +89,6 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int = 8, filters: Filters = Filters()) -> list[Hit]:
         depth = max(4 * k, 40) if not filters else max(10 * k, 200)
         lexical = self.lexical()
-        from .text import expand_query
-
         lex_ids = [cid for cid, _ in lexical.search(expand_query(query), depth)]
         vec_ids = [cid for cid, _ in self.store.nearest(self.embedder.embed_query(query), depth)]
         chunks: dict[str, Chunk] = {}

@@ -19,6 +19,8 @@ import numpy as np
 
 from assistant.errors import EmbedderUnavailable
 
+from .memo import Memo
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -51,8 +53,8 @@ class HashingEmbedder:
     def __init__(self, dim: int = DEFAULT_DIM):
         self.dim = dim
         self.name = f"hash-v1-{dim}"
-        self._words = _Features(lambda f: _signed_index(f, dim))  # feature → signed index
-        self._chars = _Features(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
+        self._words = Memo(lambda f: _signed_index(f, dim))  # feature → signed index
+        self._chars = Memo(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
 
     def __getstate__(self):
         return {"dim": self.dim, "name": self.name}
@@ -85,22 +87,6 @@ class HashingEmbedder:
         flat = np.bincount(rows * self.dim + np.abs(signed) - 1, weights=np.sign(signed),
                            minlength=len(docs) * self.dim)
         return flat.reshape(len(docs), self.dim)
-
-
-class _Features(dict):
-    """feature → its signed hashed index(es), computed on first use; forgets everything past CACHE_MAX entries."""
-
-    CACHE_MAX = 500_000
-
-    def __init__(self, compute):
-        super().__init__()
-        self._compute = compute
-
-    def __missing__(self, key: str):
-        if len(self) >= self.CACHE_MAX:
-            self.clear()
-        value = self[key] = self._compute(key)
-        return value
 
 
 def _char_ngram_indexes(word: str, dim: int) -> list[int]:

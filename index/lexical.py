@@ -15,6 +15,8 @@ from typing import Iterable
 
 from assistant.types import Chunk
 
+from .memo import Memo
+
 BM25_SUBDIR = "bm25"
 STAMP = "generation.json"
 
@@ -31,35 +33,21 @@ TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 def analyze(texts: list[str]) -> list[str]:
     """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
     the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
-    (held equal by tests/index/test_lexical.py). Written out with a token → term cache so the per-token work stays
+    (held equal by tests/index/test_lexical.py). Written out with a token → term memo so the per-token work stays
     in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
     ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection."""
     global _TERMS
     if _TERMS is None:
-        _TERMS = _TermCache()
+        from bm25s.stopwords import STOPWORDS_EN
+
+        stop, stem = frozenset(STOPWORDS_EN), _stemmer().stemWord
+        _TERMS = Memo(lambda token: "" if token in stop else stem(token))  # token → term ("" for a stop word)
     term, split = _TERMS.__getitem__, _TOKEN.findall
     return [" ".join(filter(None, map(term, split(text.lower())))) for text in texts]
 
 
-class _TermCache(dict):
-    """token → its stemmed term, or "" for a stop word; computed on first use, forgotten past 500,000 tokens."""
-
-    def __init__(self):
-        from bm25s.stopwords import STOPWORDS_EN
-
-        super().__init__()
-        self._stop = frozenset(STOPWORDS_EN)
-        self._stem = _stemmer().stemWord
-
-    def __missing__(self, token: str) -> str:
-        if len(self) >= 500_000:
-            self.clear()
-        value = self[token] = "" if token in self._stop else self._stem(token)
-        return value
-
-
 _TOKEN = re.compile(TOKEN_PATTERN)
-_TERMS: _TermCache | None = None
+_TERMS: Memo | None = None
 
 
 class LexicalIndex:

@@ -39,9 +39,9 @@ _IDLE = object()
 class _Pending:
     source: str
     chunks: list[Chunk]
+    terms: list[str]  # per chunk, its BM25 terms (see lexical.analyze)
     vectors: object = None  # np.ndarray when embedded while preparing
     documents: int = 0
-    terms: list[str] | None = None  # per chunk, its BM25 terms (see lexical.analyze)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
     chunks = [replace(c, chunk_count=len(chunks)) for c in chunks]  # every chunk records its file's chunk count
     texts = [c.text for c in chunks]
     vectors = job.embedder.embed_documents(texts) if job.embedder is not None else None
-    return str(job.path), _Pending(text.path, chunks, vectors, len(docs), analyze(texts)), None
+    return str(job.path), _Pending(text.path, chunks, analyze(texts), vectors, len(docs)), None
 
 
 def warm_up() -> None:
@@ -238,7 +238,7 @@ class Ingestor:
         old_ids = self.store.ids_for_sources([p.source for p in batch])
         chunks = [c for p in batch for c in p.chunks]
         for p in batch:
-            self._terms.update(zip((c.id for c in p.chunks), p.terms or analyze([c.text for c in p.chunks])))
+            self._terms.update(zip((c.id for c in p.chunks), p.terms))
         if all(p.vectors is not None for p in batch):
             vectors = np.vstack([p.vectors for p in batch])
         else:
@@ -276,7 +276,8 @@ class Ingestor:
         missing = [i for i in ids if i not in self._terms]
         old = self.store.get(missing)
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
-        lexical = LexicalIndex.build([i for i in ids if i in terms], [terms[i] for i in ids if i in terms])
+        kept = [i for i in ids if i in terms]
+        lexical = LexicalIndex.build(kept, [terms[i] for i in kept])
         lexical.save(self.index_dir, self._generation or self.store.generation)
 
     def _prune(self, states: dict, report: IngestReport) -> None:

@@ -173,10 +173,7 @@ class ChromaStore:
         return out
 
     def all_ids(self) -> list[str]:
-        ids: list[str] = []
-        while page := self._col.get(include=[], limit=PAGE, offset=len(ids))["ids"]:
-            ids += page
-        return ids
+        return [row[0] for row in self._iter(include=())]
 
     def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks; ids only, so a query reads no stored text
@@ -184,9 +181,9 @@ class ChromaStore:
         res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
-    def _iter(self, where: dict | None = None, embeddings: bool = False) -> Iterator[tuple]:
-        """(id, document, metadata[, embedding]) of every record matching `where`, a page at a time."""
-        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+    def _iter(self, where: dict | None = None, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple]:
+        """(id, *the `include`d fields) of every record matching `where`, a page at a time."""
+        include = list(include)
         offset = 0
         while True:
             res = self._col.get(where=where, include=include, limit=PAGE, offset=offset)
@@ -200,7 +197,7 @@ class ChromaStore:
             yield Chunk.from_record(i, d, m)
 
     def all_chunks_with_embeddings(self) -> Iterator[tuple[Chunk, np.ndarray]]:
-        for i, d, m, e in self._iter(embeddings=True):
+        for i, d, m, e in self._iter(include=("documents", "metadatas", "embeddings")):
             yield Chunk.from_record(i, d, m), np.asarray(e)
 
     def documents(self) -> list[dict]:
