@@ -17,8 +17,8 @@ from typing import Protocol
 from index.dates import find_date
 
 from .question import MONTHS, QUESTION_WORDS, Question, analyze
-from .text import (MONEY, NUM, PERCENT, QUANTITY, YEAR, canonical, content_stems, numbers_in, sentence_spans, stem,
-                   stem_in, stopwords, words)
+from .text import (MONEY, NUM, PERCENT, QUANTITY, WORD, WORD_STEMS, YEAR, StemMatcher, canonical, content_stems, numbers_in,
+                   sentence_spans, stem, stem_in, stopwords, words)
 from .types import Answer, Chunk, Citation, Hit
 
 MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
@@ -75,16 +75,22 @@ class Unit:
                         c.source_offset(self.end - 1) + 1, c.id, ctx)
 
 
+_THIS_YEAR = re.compile(r"\b(this year|so far this year|year to date|this month|this week)\b")
+_LAST_YEAR = re.compile(r"\b(last year|a year earlier|previous year|past year)\b")
+
+
 def _relative_years(text: str, doc_date: str | None) -> set[str]:
     """'last year' / 'this year' resolved against the document's date."""
     if not doc_date:
         return set()
-    year = int(doc_date[:4])
     low = text.lower()
+    if "year" not in low and "this " not in low:
+        return set()  # every phrase above has one of them: most sentences need no regex
+    year = int(doc_date[:4])
     out = set()
-    if re.search(r"\b(this year|so far this year|year to date|this month|this week)\b", low):
+    if _THIS_YEAR.search(low):
         out.add(str(year))
-    if re.search(r"\b(last year|a year earlier|previous year|past year)\b", low):
+    if _LAST_YEAR.search(low):
         out.add(str(year - 1))
     return out
 
@@ -96,8 +102,9 @@ _COMPARISON_YEAR = re.compile(
 
 def _primary_years(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
     """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023")."""
-    baseline = set(_COMPARISON_YEAR.findall(text))
-    named = set(YEAR.findall(text)) | _relative_years(text, doc_date)
+    named = set(YEAR.findall(text))
+    baseline = set(_COMPARISON_YEAR.findall(text)) if named else set()  # a baseline year is a named year
+    named |= _relative_years(text, doc_date)
     return named - baseline, baseline & named
 
 
@@ -308,14 +315,14 @@ def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
     return text[best[0][0] : best[-1][1]]
 
 
-def _term_positions(q: Question, text: str) -> dict[str, list[tuple[int, bool]]]:
+def _term_positions(terms_of, text: str) -> dict[str, list[tuple[int, bool]]]:
     """Where each question term occurs: (position, is_label). A label ("Silver: 3.8 tons") governs what follows it."""
     positions: dict[str, list[tuple[int, bool]]] = {}
-    for m in re.finditer(r"[^\W_]+(?:[.’'-][^\W_]+)*", text):
-        st = canonical(stem(m.group(0)))
-        label = text[m.end() : m.end() + 1] == ":"
-        for t in q.terms:
-            if not t.isdigit() and stem_in(t, {st}):
+    for m in WORD.finditer(text):
+        terms = terms_of(m.group(0))
+        if terms:
+            label = text[m.end() : m.end() + 1] == ":"
+            for t in terms:
                 positions.setdefault(t, []).append((m.start(), label))
     return positions
 
@@ -323,11 +330,11 @@ def _term_positions(q: Question, text: str) -> dict[str, list[tuple[int, bool]]]
 _SINCE = re.compile(r"\b(since|until|by|before|after|from)\s+(?:what|which)\s+(?:year|date|month)", re.I)
 
 
-def _pick_span(q: Question, text: str) -> str:
+def _pick_span(q: Question, text: str, terms_of) -> str:
     spans = _spans_for(q, text)
     if not spans:
         return ""
-    positions = _term_positions(q, text)
+    positions = _term_positions(terms_of, text)
     q_numbers = numbers_in(q.text)
 
     since = _SINCE.search(q.text)
@@ -404,42 +411,51 @@ def _typed_cell(q: Question, cell: str) -> bool:
 
 
 # -- scoring ---------------------------------------------------------------------------------------
-def _idf(units: list[Unit], terms: list[str]) -> dict[str, float]:
-    n = len(units)
-    return {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if stem_in(t, u.near)))) for t in set(terms)}
+class Scoring:
+    """Scores passages for one question. What the passages share is worked out once: which of the question's terms
+    (and name variants) each bag of stems holds, the terms' IDF over the passages, and the terms each word stands for."""
 
+    def __init__(self, q: Question, units: list[Unit]):
+        self.q = q
+        vocabulary: set[str] = set()
+        for u in units:
+            vocabulary |= u.near
+        for stems in {id(u.chunk_stems): u.chunk_stems for u in units}.values():
+            vocabulary |= stems
+        self.match = StemMatcher(vocabulary)
+        self.terms = set(q.terms)
+        n = len(units)
+        self.idf = {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if self.match(t, u.near)))) for t in self.terms}
+        self.total = sum(self.idf[t] for t in self.terms) or 1.0
+        self._stem_terms: dict[str, list[str]] = {}
+        self._term_heads = {t[:5] for t in q.terms}  # a variant of a term shares its first five characters
 
-def _satisfies(q: Question, u: Unit) -> bool:
-    years = u.years | u.baseline_years | u.ctx_years
-    if q.years and not q.years <= years:
-        return False
-    if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
-        return False  # the sentence is about another year; the context's year doesn't carry over
-    near = u.near
-    wide = near | u.chunk_stems
-    for e in q.entities:
-        ws = [canonical(stem(w)) for w in words(e)]
-        if all(stem_in(w, near) for w in ws):
-            continue
-        # named only elsewhere in the document: fine unless this sentence names something else instead
-        if not all(stem_in(w, wide) for w in ws) or _foreign_names(u, q):
-            return False
-    return all(stem_in(h, near) for h in q.hard_terms)
+    def terms_of(self, word: str) -> list[str]:
+        """The question's (non-numeric) terms that `word` of a passage stands for, in the question's order."""
+        st = WORD_STEMS[word]
+        found = self._stem_terms.get(st)
+        if found is None:
+            found = [t for t in self.q.terms if not t.isdigit() and stem_in(t, {st})] \
+                if st in self.terms or st[:5] in self._term_heads else []
+            self._stem_terms[st] = found
+        return found
 
+    def cover(self, u: Unit) -> None:
+        """How much of the question (IDF-weighted) the unit states, its context, or its document."""
+        idf, match = self.idf, self.match
+        got = sum(idf[t] if match(t, u.stems) else CONTEXT_WEIGHT * idf[t] if match(t, u.ctx_stems)
+                  else CHUNK_WEIGHT * idf[t] if t in u.chunk_stems else 0 for t in self.terms)
+        u.coverage = got / self.total
 
-def score_units(q: Question, units: list[Unit]) -> None:
-    idf = _idf(units, q.terms)
-    total = sum(idf[t] for t in set(q.terms)) or 1.0
-    for u in units:
-        got = sum(idf[t] if stem_in(t, u.stems) else CONTEXT_WEIGHT * idf[t] if stem_in(t, u.ctx_stems)
-                  else CHUNK_WEIGHT * idf[t] if t in u.chunk_stems else 0 for t in set(q.terms))
-        u.coverage = got / total
+    def score(self, u: Unit) -> None:
+        """The unit's answer value, whether it may answer, and its score (after `cover`)."""
+        q = self.q
         if u.is_row:
             u.value, u.label = _row_value(q, u)
         else:
-            u.value = _pick_span(q, u.text) if q.kind != "explain" else ""
+            u.value = _pick_span(q, u.text, self.terms_of) if q.kind != "explain" else ""
         typed = bool(u.value) or not (q.numeric or q.kind == "date")  # names and lists may quote the sentence
-        u.eligible = _satisfies(q, u) and typed
+        u.eligible = self._satisfies(u) and typed
         if q.years and not (q.years & (u.years | u.ctx_years)) and not u.is_row \
                 and not q.years <= set(_COMPARISON_YEAR.findall(q.text)):  # "since 2018" asked as "since 2018"
             # the asked year is only this sentence's baseline: only the figure stated for that year answers
@@ -452,6 +468,35 @@ def score_units(q: Question, units: list[Unit]) -> None:
             u.score -= 0.3  # the asked year is only this sentence's baseline ("11.1% less than in 2024")
         if q.wh_noun and u.value and stem_in(q.wh_noun, set(content_stems(u.value))):
             u.score += 0.2  # "which valley" answered by "Rasht Valley"
+
+    def _satisfies(self, u: Unit) -> bool:
+        q, match = self.q, self.match
+        years = u.years | u.baseline_years | u.ctx_years
+        if q.years and not q.years <= years:
+            return False
+        if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
+            return False  # the sentence is about another year; the context's year doesn't carry over
+        near = u.near
+        for e in q.entities:
+            ws = [canonical(stem(w)) for w in words(e)]
+            if all(match(w, near) for w in ws):
+                continue
+            # named only elsewhere in the document: fine unless this sentence names something else instead
+            if not all(match(w, near) or match(w, u.chunk_stems) for w in ws) or _foreign_names(u, q):
+                return False
+        return all(match(h, near) for h in q.hard_terms)
+
+
+def score_units(q: Question, units: list[Unit]) -> None:
+    """Covers and scores every unit (the language-model answerer ranks them all as its sources)."""
+    scoring = Scoring(q, units)
+    for u in units:
+        scoring.cover(u)
+        scoring.score(u)
+
+
+def _ranked(units: list[Unit]) -> list[Unit]:
+    return sorted(units, key=lambda u: (-u.score, u.rank, u.key))
 
 
 # -- composing ---------------------------------------------------------------------------------------
@@ -472,11 +517,19 @@ class ExtractiveAnswerer:
         units = build_units(hits)
         if not units:
             return self._abstain(q, [])
-        score_units(q, units)
-        ranked = sorted(units, key=lambda u: (-u.score, u.rank, u.key))
-        eligible = [u for u in ranked if u.eligible and u.coverage >= MIN_COVERAGE]
+        scoring = Scoring(q, units)
+        for u in units:
+            scoring.cover(u)
+        # only a unit covering enough of the question may answer, so only those need values (the costly part)
+        candidates = [u for u in units if u.coverage >= MIN_COVERAGE]
+        for u in candidates:
+            scoring.score(u)
+        eligible = _ranked([u for u in candidates if u.eligible])
         if not eligible:
-            return self._abstain(q, ranked)
+            for u in units:
+                if u.coverage < MIN_COVERAGE:
+                    scoring.score(u)  # the closest passages are ranked by score
+            return self._abstain(q, _ranked(units))
         best = eligible[0]
         rivals = self._disagreeing(q, best, eligible)
         if rivals:

@@ -6,9 +6,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from index.memo import Memo
 from index.sentences import ABBREVIATIONS, sentence_spans  # noqa: F401  (re-exported)
 
-_WORD = re.compile(r"[^\W_]+(?:[.’'-][^\W_]+)*", re.U)
+WORD = re.compile(r"[^\W_]+(?:[.’'-][^\W_]+)*", re.U)
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +40,7 @@ def stopwords() -> frozenset[str]:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return WORD.findall(text)
 
 
 def normalize_word(w: str) -> str:
@@ -123,26 +124,63 @@ def canonical(stemmed: str) -> str:
     return _synonyms().get(stemmed, stemmed)
 
 
+WORD_STEMS = Memo(lambda word: canonical(stem(word)), limit=200_000)  # a word as written → its canonical stem
+
+
+def _content_stem(word: str) -> str:
+    """`word`'s canonical stem; "" for a stop word or a lone letter."""
+    n = normalize_word(word)
+    if n in stopwords() or len(n) < 2 and not n.isdigit():
+        return ""
+    return canonical(stem(n))
+
+
+_CONTENT_STEMS = Memo(_content_stem, limit=200_000)
+
+
 @lru_cache(maxsize=50_000)  # chunk texts and titles recur from question to question
 def content_stems(text: str) -> tuple[str, ...]:
     """Stems of the content words of `text`, synonyms folded together."""
-    stops = stopwords()
-    out = []
-    for w in words(text):
-        n = normalize_word(w)
-        if n in stops or len(n) < 2 and not n.isdigit():
-            continue
-        out.append(canonical(stem(n)))
-    return tuple(out)
+    return tuple(filter(None, map(_CONTENT_STEMS.__getitem__, words(text))))
+
+
+def _may_vary(stemmed: str) -> bool:
+    return len(stemmed) >= 5 and not stemmed.isdigit()
 
 
 def stem_in(term: str, bag: set[str]) -> bool:
     """`term` is in `bag`, allowing name variants that share a long prefix (Kazakh ~ Kazakhstan, Australian ~ Australia)."""
     if term in bag:
         return True
-    if len(term) < 5 or term.isdigit():
+    if not _may_vary(term):
         return False
-    return any(len(b) >= 5 and not b.isdigit() and (b.startswith(term) or term.startswith(b)) for b in bag)
+    return any(_may_vary(b) and (b.startswith(term) or term.startswith(b)) for b in bag)
+
+
+class StemMatcher:
+    """`stem_in` for bags drawn from one vocabulary (the stems of the passages being scored): each term's variants
+    in the vocabulary are found once, after which a test is one set intersection. The answerer tests every
+    question term against several bags of every passage; scanning each bag for prefixes was most of its time."""
+
+    def __init__(self, vocabulary: set[str]):
+        # variants share their first five characters, so only that bucket needs a look
+        self._buckets: dict[str, list[str]] = {}
+        for b in vocabulary:
+            if _may_vary(b):
+                self._buckets.setdefault(b[:5], []).append(b)
+        self._variants: dict[str, frozenset[str]] = {}
+
+    def variants(self, term: str) -> frozenset[str]:
+        found = self._variants.get(term)
+        if found is None:
+            bucket = self._buckets.get(term[:5], []) if _may_vary(term) else []
+            found = frozenset([term] + [b for b in bucket if b.startswith(term) or term.startswith(b)])
+            self._variants[term] = found
+        return found
+
+    def __call__(self, term: str, bag: set[str]) -> bool:
+        """Same as `stem_in(term, bag)` for any `bag` within the vocabulary."""
+        return term in bag or not self.variants(term).isdisjoint(bag)
 
 
 # -- values --------------------------------------------------------------------------------------
