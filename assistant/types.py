@@ -50,9 +50,14 @@ class Chunk:
     # together they halved ingest throughput, and this project's full-text search is its own BM25.
     _BLOB = "chunk"
 
-    def to_metadata(self) -> dict:
-        stored = {f: getattr(self, f) for f in _STORED_FIELDS}
-        return {"source": self.source, self._BLOB: json.dumps(stored, ensure_ascii=False, separators=(",", ":"))}
+    def to_metadata(self, marker: bool = False) -> dict:
+        """Fields at their default are left out of the JSON (Chroma's write cost grows with its size), and so is the
+        file hash except on the file's marker chunk, the one place it is read (`ChromaStore.file_states`)."""
+        stored = {f: v for f, default in _STORED_FIELDS.items() if (v := getattr(self, f)) != default}
+        if not marker:
+            stored.pop("file_hash", None)
+        return {"source": self.source, self._BLOB: json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
+                "marker": marker}
 
     @classmethod
     def from_record(cls, id: str, text: str | None, meta: dict) -> "Chunk":
@@ -85,7 +90,8 @@ class Chunk:
         )
 
 
-_STORED_FIELDS = tuple(f.name for f in fields(Chunk) if f.name not in ("id", "source"))
+# field → its default (MISSING for the fields without one, which are therefore always stored)
+_STORED_FIELDS = {f.name: f.default for f in fields(Chunk) if f.name not in ("id", "source")}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import re
 from itertools import chain
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -20,6 +19,7 @@ import numpy as np
 from assistant.errors import EmbedderUnavailable
 
 from .memo import Memo
+from .tokens import word_tokens
 
 
 @runtime_checkable
@@ -48,12 +48,14 @@ class HashingEmbedder:
     """
 
     picklable = True  # no weights: ingestion may embed in a worker process
+    takes_word_tokens = True  # embed_documents(texts, tokens=...)
     CHAR_WEIGHT = 0.7
 
     def __init__(self, dim: int = DEFAULT_DIM):
         self.dim = dim
         self.name = f"hash-v1-{dim}"
-        self._words = Memo(lambda f: _signed_index(f, dim))  # feature → signed index
+        self._words = Memo(lambda f: _signed_index(f, dim))  # word → signed index
+        self._pairs = Memo(lambda pair: _signed_index(" ".join(pair), dim))  # (word, next word) → signed index
         self._chars = Memo(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
 
     def __getstate__(self):
@@ -62,22 +64,22 @@ class HashingEmbedder:
     def __setstate__(self, state):
         self.__init__(state["dim"])
 
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        words, chars = zip(*map(self._features, texts)) if texts else ((), ())
+    def embed_documents(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
+        """`tokens`, when given, are `index.tokens.word_tokens` of each text (ingestion finds them once for this and
+        for BM25)."""
+        words, chars = zip(*map(self._features, texts, tokens or map(word_tokens, texts))) if texts else ((), ())
         vecs = _normalised(self._counts(words)) + self.CHAR_WEIGHT * _normalised(self._counts(chars))
         return _normalised(vecs).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
-    def _features(self, text: str) -> tuple[list[int], list[int]]:
+    def _features(self, text: str, tokens: list[str]) -> tuple[list[int], list[int]]:
         """Signed indexes of the word features and of the character features of `text`. map() over the caches'
-        __getitem__ keeps the per-token work in C: this runs for every token of a corpus."""
-        low = text.lower()
-        tokens = _WORD_TOKEN.findall(low)
-        words = chain(tokens, map(" ".join, zip(tokens, tokens[1:])))
-        return (list(map(self._words.__getitem__, words)),
-                list(chain.from_iterable(map(self._chars.__getitem__, low.split()))))
+        __getitem__ keeps the per-token work in C: this runs for every token of a corpus. Bigrams are looked up as
+        token pairs (a tuple's hash reuses its strings' cached hashes; a joined string would be hashed anew)."""
+        words = chain(map(self._words.__getitem__, tokens), map(self._pairs.__getitem__, zip(tokens, tokens[1:])))
+        return list(words), list(chain.from_iterable(map(self._chars.__getitem__, text.lower().split())))
 
     def _counts(self, docs: tuple[list[int], ...]) -> np.ndarray:
         """Signed feature counts, one row per document, in one bincount for the whole batch."""
@@ -94,9 +96,6 @@ def _char_ngram_indexes(word: str, dim: int) -> list[int]:
     are those of str.split() (sklearn first collapses runs of white space, which split() ignores anyway)."""
     w = f" {word} "
     return [_signed_index(w[i : i + 4], dim) for i in range(max(1, len(w) - 3))]
-
-
-_WORD_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # sklearn's default token_pattern
 
 
 def _signed_index(feature: str, dim: int) -> int:

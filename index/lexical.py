@@ -8,7 +8,6 @@ ingest since, or one killed half-way) means it is rebuilt from Chroma's contents
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 from typing import Iterable
@@ -16,6 +15,7 @@ from typing import Iterable
 from assistant.types import Chunk
 
 from .memo import Memo
+from .tokens import TOKEN_PATTERN, word_tokens
 
 BM25_SUBDIR = "bm25"
 STAMP = "generation.json"
@@ -27,26 +27,23 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
-TOKEN_PATTERN = r"(?u)\b\w\w+\b"
-
-
-def analyze(texts: list[str]) -> list[str]:
+def analyze(texts: list[str], tokens: list[list[str]] | None = None) -> list[str]:
     """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
     the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
     (held equal by tests/index/test_lexical.py). Written out with a token → term memo so the per-token work stays
     in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
-    ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection."""
+    ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection.
+    `tokens`, when given, are `index.tokens.word_tokens` of each text."""
     global _TERMS
     if _TERMS is None:
         from bm25s.stopwords import STOPWORDS_EN
 
         stop, stem = frozenset(STOPWORDS_EN), _stemmer().stemWord
         _TERMS = Memo(lambda token: "" if token in stop else stem(token))  # token → term ("" for a stop word)
-    term, split = _TERMS.__getitem__, _TOKEN.findall
-    return [" ".join(filter(None, map(term, split(text.lower())))) for text in texts]
+    term = _TERMS.__getitem__
+    return [" ".join(filter(None, map(term, toks))) for toks in (tokens or map(word_tokens, texts))]
 
 
-_TOKEN = re.compile(TOKEN_PATTERN)
 _TERMS: Memo | None = None
 
 
@@ -56,6 +53,17 @@ class LexicalIndex:
         self._ids = ids or []  # chunk id per bm25s document
         self._stemmer = _stemmer() if engine is not None else None
         self.size = len(self._ids)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def __getstate__(self) -> dict:  # the ingest helper sends a built index to its parent; a Stemmer won't pickle
+        return {k: v for k, v in self.__dict__.items() if k != "_stemmer"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stemmer = _stemmer() if self._engine is not None else None
 
     @classmethod
     def build(cls, ids: list[str], terms: list[str]) -> "LexicalIndex":

@@ -150,7 +150,7 @@ class ChromaStore:
             write(
                 ids=[c.id for c in part],
                 embeddings=embeddings[lo : lo + step],
-                metadatas=[c.to_metadata() | {"marker": c.id in markers} for c in part],
+                metadatas=[c.to_metadata(marker=c.id in markers) for c in part],
             )
 
     @cached_property

@@ -42,3 +42,17 @@ def test_chunk_ids_depend_on_content():
     c = chunk_document(build_documents(SourceText("/t/a.txt", "Alpha beta gamma. Epsilon.", "h3"))[0])
     assert [x.id for x in a] == [x.id for x in b]
     assert [x.id for x in a] != [x.id for x in c]
+
+
+def test_word_splitter_chunks_like_the_stock_sentence_splitter(corpus_dir):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from index.chunking import _splitter
+    from index.sentences import split_sentences
+
+    stock = SentenceSplitter(chunk_size=120, chunk_overlap=24, include_metadata=False, tokenizer=str.split,
+                             chunking_tokenizer_fn=split_sentences)
+    texts = [doc.body.text for path in sorted(corpus_dir.iterdir()) for doc in build_documents(read_source(path, 10**8))]
+    assert len(texts) >= 10
+    for text in texts:
+        assert _splitter(120, 24).split_text(text) == stock.split_text(text)

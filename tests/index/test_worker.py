@@ -71,3 +71,39 @@ def test_a_helper_that_dies_mid_ingest_is_replaced_by_this_process(tmp_path, mon
     assert _per_file_counts(a) == _per_file_counts(Assistant(index_dir=tmp_path / "ix-ref"))
     monkeypatch.setattr(Helper, "receive", original)
     assert a.ingest([docs]).chunks_added == 0  # nothing half-written: the next run finds every file complete
+
+
+def _bm25_ids(a: Assistant) -> list[str]:
+    from index.lexical import LexicalIndex
+
+    lexical = LexicalIndex.load(Path(a.settings.index_dir), a.store.generation)
+    assert lexical is not None  # saved for the store's current generation
+    return sorted(lexical.ids)
+
+
+def test_the_bm25_index_the_helper_builds_covers_exactly_the_stored_chunks(tmp_path, monkeypatch):
+    docs = _collection(tmp_path)
+    from index.lexical import LexicalIndex
+
+    built_here = []  # BM25 builds in this process (the helper's own happen in its process)
+    original = LexicalIndex.build.__func__
+
+    def build(cls, ids, terms):
+        built_here.append(len(ids))
+        return original(cls, ids, terms)
+
+    monkeypatch.setattr(LexicalIndex, "build", classmethod(build))
+    a = Assistant(index_dir=tmp_path / "ix")
+    a.ingest([docs])
+    assert built_here == []  # a first ingest: the helper's index is taken
+    assert _bm25_ids(a) == sorted(a.store.all_ids())
+    hit = a.retrieve("Nura Mining invest")[0]
+    assert "Nura Mining" in hit.chunk.text
+
+    # more files into a store that already holds chunks: the helper's index lacks them, so it is rebuilt here
+    more = tmp_path / "more"
+    generate(more, chunks=500, seed=4, sentences_per_doc=12)
+    a.ingest([more])
+    assert built_here == [len(a.store.all_ids())]
+    assert _bm25_ids(a) == sorted(a.store.all_ids())
+    assert len(_bm25_ids(a)) > a.last_ingest.chunks_added
