@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import cached_property
+from typing import Callable, Protocol
 
 from index.dates import find_date
 
 from .question import MONTHS, QUESTION_WORDS, Question, analyze
-from .text import (MONEY, NUM, PERCENT, QUANTITY, WORD, WORD_STEMS, YEAR, StemMatcher, canonical, content_stems, numbers_in,
-                   sentence_spans, stem, stem_in, stopwords, words)
+from .text import (MONEY, NUM, PERCENT, QUANTITY, WORD, WORD_STEMS, YEAR, StemMatcher, canonical, content_stems,
+                   numbers_in, sentence_spans, stem, stem_in, stopwords, words)
 from .types import Answer, Chunk, Citation, Hit
 
 MIN_COVERAGE = 0.5  # share of the question's (IDF-weighted) terms a unit must cover to be an answer
@@ -62,7 +63,7 @@ class Unit:
     def is_row(self) -> bool:
         return self.chunk.kind == "table_row"
 
-    @property
+    @cached_property  # sorting and de-duplication ask for it many times
     def key(self) -> tuple[str, int]:
         return (self.chunk.source, self.chunk.source_offset(self.start))
 
@@ -315,7 +316,7 @@ def _list_phrase(text: str, found: list[tuple[int, int, str, float]]) -> str:
     return text[best[0][0] : best[-1][1]]
 
 
-def _term_positions(terms_of, text: str) -> dict[str, list[tuple[int, bool]]]:
+def _term_positions(terms_of: Callable[[str], list[str]], text: str) -> dict[str, list[tuple[int, bool]]]:
     """Where each question term occurs: (position, is_label). A label ("Silver: 3.8 tons") governs what follows it."""
     positions: dict[str, list[tuple[int, bool]]] = {}
     for m in WORD.finditer(text):
@@ -330,7 +331,7 @@ def _term_positions(terms_of, text: str) -> dict[str, list[tuple[int, bool]]]:
 _SINCE = re.compile(r"\b(since|until|by|before|after|from)\s+(?:what|which)\s+(?:year|date|month)", re.I)
 
 
-def _pick_span(q: Question, text: str, terms_of) -> str:
+def _pick_span(q: Question, text: str, terms_of: Callable[[str], list[str]]) -> str:
     spans = _spans_for(q, text)
     if not spans:
         return ""
@@ -413,7 +414,8 @@ def _typed_cell(q: Question, cell: str) -> bool:
 # -- scoring ---------------------------------------------------------------------------------------
 class Scoring:
     """Scores passages for one question. What the passages share is worked out once: which of the question's terms
-    (and name variants) each bag of stems holds, the terms' IDF over the passages, and the terms each word stands for."""
+    (and name variants) each bag of stems holds, the terms' IDF over the passages, and the terms each word stands
+    for."""
 
     def __init__(self, q: Question, units: list[Unit]):
         self.q = q

@@ -212,4 +212,7 @@ NUMBER = re.compile(rf"[+-]?[$€£¥]?\s?{NUM}{SCALE}?")
 
 def numbers_in(text: str) -> set[str]:
     """Bare numeric values in `text`, normalised (6,400 → 6400): for checking figures against passages."""
-    return {m.replace(",", "") for m in re.findall(NUM, text)}
+    return {m.replace(",", "") for m in _NUM.findall(text)}
+
+
+_NUM = re.compile(NUM)

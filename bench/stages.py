@@ -3,8 +3,9 @@
     python bench/stages.py [--chunks 10000] [--index-dir .eval-out/index]
 
 Ingest: CPU seconds of each preparation stage over a generated collection, in one process as the ingest helper
-runs them (read, documents, chunking, word tokens, embedding, BM25 terms, pickling). Queries: warm p50 of retrieval alone and
-of a whole answer over the evaluation questions, on an existing index (`make eval` leaves one in .eval-out/index).
+runs them (read, documents, chunking, word tokens, embedding, BM25 terms, pickling). Queries: warm p50 of retrieval
+alone and of a whole answer over the evaluation questions, on an existing index (`make eval` leaves one in
+.eval-out/index).
 """
 
 from __future__ import annotations

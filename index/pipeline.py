@@ -75,9 +75,10 @@ def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
     texts = [c.text for c in chunks]
     tokens = list(map(word_tokens, texts))  # for BM25, and for the offline embedder
     vectors = None
-    if job.embedder is not None:
-        vectors = (job.embedder.embed_documents(texts, tokens=tokens) if getattr(job.embedder, "takes_word_tokens", False)
-                   else job.embedder.embed_documents(texts))
+    if getattr(job.embedder, "takes_word_tokens", False):
+        vectors = job.embedder.embed_documents(texts, tokens=tokens)
+    elif job.embedder is not None:
+        vectors = job.embedder.embed_documents(texts)
     terms = analyze(texts, tokens)
     if job.remember:
         _prepared_terms.update(zip((c.id for c in chunks), terms))

@@ -52,7 +52,8 @@ def test_word_splitter_chunks_like_the_stock_sentence_splitter(corpus_dir):
 
     stock = SentenceSplitter(chunk_size=120, chunk_overlap=24, include_metadata=False, tokenizer=str.split,
                              chunking_tokenizer_fn=split_sentences)
-    texts = [doc.body.text for path in sorted(corpus_dir.iterdir()) for doc in build_documents(read_source(path, 10**8))]
+    texts = [doc.body.text for path in sorted(corpus_dir.iterdir())
+             for doc in build_documents(read_source(path, 10**8))]
     assert len(texts) >= 10
     for text in texts:
         assert _splitter(120, 24).split_text(text) == stock.split_text(text)
