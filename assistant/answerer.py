@@ -431,6 +431,7 @@ class Scoring:
         self.total = sum(self.idf[t] for t in self.terms) or 1.0
         self._stem_terms: dict[str, list[str]] = {}
         self._term_heads = {t[:5] for t in q.terms}  # a variant of a term shares its first five characters
+        self._entity_stems = [[WORD_STEMS[w] for w in words(e)] for e in q.entities]
 
     def terms_of(self, word: str) -> list[str]:
         """The question's (non-numeric) terms that `word` of a passage stands for, in the question's order."""
@@ -479,8 +480,7 @@ class Scoring:
         if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
             return False  # the sentence is about another year; the context's year doesn't carry over
         near = u.near
-        for e in q.entities:
-            ws = [canonical(stem(w)) for w in words(e)]
+        for ws in self._entity_stems:
             if all(match(w, near) for w in ws):
                 continue
             # named only elsewhere in the document: fine unless this sentence names something else instead

@@ -132,7 +132,7 @@ def _content_stem(word: str) -> str:
     n = normalize_word(word)
     if n in stopwords() or len(n) < 2 and not n.isdigit():
         return ""
-    return canonical(stem(n))
+    return WORD_STEMS[n]
 
 
 _CONTENT_STEMS = Memo(_content_stem, limit=200_000)
