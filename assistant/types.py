@@ -51,20 +51,27 @@ class Chunk:
     _BLOB = "chunk"
 
     def to_metadata(self, marker: bool = False) -> dict:
-        """Fields at their default are left out of the JSON (Chroma's write cost grows with its size), and so is the
-        file hash except on the file's marker chunk, the one place it is read (`ChromaStore.file_states`)."""
+        return {"source": self.source, self._BLOB: self.stored_json(marker), "marker": marker}
+
+    def stored_json(self, marker: bool = False) -> str:
+        """Every field but `id` and `source`, as JSON. Fields at their default are left out (Chroma's write cost grows
+        with its size), and so is the file hash except on the file's marker chunk, the one place it is read
+        (`ChromaStore.file_states`)."""
         stored = {f: v for f, default in _STORED_FIELDS.items() if (v := getattr(self, f)) != default}
         if not marker:
             stored.pop("file_hash", None)
-        return {"source": self.source, self._BLOB: json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
-                "marker": marker}
+        return json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_stored(cls, id: str, source: str, stored_json: str) -> "Chunk":
+        stored = json.loads(stored_json)
+        stored["offsets"] = tuple(tuple(p) for p in stored["offsets"])
+        return cls(id=id, source=source, **stored)
 
     @classmethod
     def from_record(cls, id: str, text: str | None, meta: dict) -> "Chunk":
         if cls._BLOB in meta:
-            stored = json.loads(meta[cls._BLOB])
-            stored["offsets"] = tuple(tuple(p) for p in stored["offsets"])
-            return cls(id=id, source=meta["source"], **stored)
+            return cls.from_stored(id, meta["source"], meta[cls._BLOB])
         return cls._from_flat_record(id, text or "", meta)
 
     @classmethod

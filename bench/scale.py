@@ -3,7 +3,8 @@
     python bench/scale.py [--sizes 1000 10000 100000] [--queries 60] [--out bench/out]
 
 For each size (in chunks at this project's chunk size) a synthetic collection is generated (bench/synth.py),
-then each system runs in its own process (so peak memory is its own): first ingest, re-ingest of the unchanged
+then each system runs in its own process (so peak memory is its own) and, before its clock starts, imports its
+libraries and opens its Chroma collection (as the baseline's code is written): first ingest, re-ingest of the unchanged
 files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions (for the project: a whole
 answer, `ask`, and also retrieval alone, `retrieve`, the step the baseline's query is).
 The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same offline
@@ -54,19 +55,22 @@ def _latencies(fn, qs: list[str]) -> tuple[float, float]:
 
 
 def run_project(data: Path, work: Path, nq: int) -> dict:
+    import llama_index.core  # noqa: F401  (imported before the clock, as the baseline's imports are)
+
     from assistant import Assistant
 
     a = Assistant(index_dir=work / "project")
+    a.store  # opened before the clock, as the baseline's client and collection are
     t0 = time.perf_counter()
     first = a.ingest([data])
     t1 = time.perf_counter()
     again = a.ingest([data])
     t2 = time.perf_counter()
     p50, p95 = _latencies(lambda q: a.ask(q), questions(nq))
-    retrieve_p50, _ = _latencies(lambda q: a.retrieve(q), questions(nq))
+    retrieve_p50, retrieve_p95 = _latencies(lambda q: a.retrieve(q), questions(nq))
     return {"chunks": first.chunks_added, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
             "reingest_added": again.chunks_added, "disk_mb": dir_size(work / "project") / 1e6, "p50_ms": p50,
-            "p95_ms": p95, "retrieve_p50_ms": retrieve_p50}
+            "p95_ms": p95, "retrieve_p50_ms": retrieve_p50, "retrieve_p95_ms": retrieve_p95}
 
 
 def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
@@ -97,7 +101,7 @@ def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
     p50, p95 = _latencies(lambda q: retriever.retrieve(q), questions(nq))
     return {"chunks": chunks, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
             "reingest_added": collection.count() - chunks, "disk_mb": dir_size(work / "llamaindex") / 1e6,
-            "p50_ms": p50, "p95_ms": p95}
+            "retrieve_p50_ms": p50, "retrieve_p95_ms": p95}  # its query is retrieval: it has no answer step
 
 
 def one(system: str, data: Path, work: Path, nq: int) -> None:
@@ -146,19 +150,23 @@ def main() -> None:
 
 def render(rows: list[dict]) -> str:
     lines = ["| size (chunks) | system | chunks stored | ingest (s) | chunks/s | re-ingest unchanged (s) | disk (MB) "
-             "| peak RSS (MB) | query p50 / p95 (ms) |", "|---|---|---|---|---|---|---|---|---|"]
+             "| peak RSS (MB) | retrieval p50 / p95 (ms) | whole answer p50 / p95 (ms) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        answer = f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" if "p50_ms" in r else "— (none)"
         lines.append(f"| {r['size']:,} | {r['system']} | {r['chunks']:,} | {r['ingest_s']:.1f} | "
                      f"{r['chunks'] / r['ingest_s']:.0f} | {r['reingest_s']:.2f} | {r['disk_mb']:.0f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['p50_ms']:.1f} / {r['p95_ms']:.1f} |")
+                     f"{r['peak_rss_mb']:.0f} | {r['retrieve_p50_ms']:.1f} / {r['retrieve_p95_ms']:.1f} | {answer} |")
     by = {(r["size"], r["system"]): r for r in rows}
-    lines += ["", "| size | ingest time ratio (project / llama-index) | re-ingest ratio | query p50 ratio (answer / "
-              "retrieval) | retrieval p50 ratio (retrieval / retrieval) |", "|---|---|---|---|---|"]
+    lines += ["", "| size | ingest time ratio (project / llama-index) | re-ingest ratio | retrieval p50 ratio | "
+              "retrieval p95 ratio | whole answer p50 / llama-index retrieval p50 |", "|---|---|---|---|---|---|"]
     for size in sorted({r["size"] for r in rows}):
         p, l = by.get((size, "project")), by.get((size, "llamaindex"))
         if p and l:
             lines.append(f"| {size:,} | {p['ingest_s'] / l['ingest_s']:.2f} | {p['reingest_s'] / l['reingest_s']:.3f} | "
-                         f"{p['p50_ms'] / l['p50_ms']:.2f} | {p['retrieve_p50_ms'] / l['p50_ms']:.2f} |")
+                         f"{p['retrieve_p50_ms'] / l['retrieve_p50_ms']:.2f} | "
+                         f"{p['retrieve_p95_ms'] / l['retrieve_p95_ms']:.2f} | "
+                         f"{p['p50_ms'] / l['retrieve_p50_ms']:.2f} |")
     return "\n".join(lines) + "\n"
 
 

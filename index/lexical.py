@@ -1,8 +1,9 @@
 """The lexical (BM25, stemmed) side of hybrid retrieval, kept in step with Chroma.
 
 Open-source Chroma has no BM25, so it lives in-process (bm25s, as llama-index's BM25Retriever uses it),
-persisted under the index directory with the Chroma `generation` it was built from. A mismatch (an
-ingest since, or one killed half-way) means it is rebuilt from Chroma's contents on open.
+persisted under the index directory with the Chroma `generation` it was built from, together with a local copy of
+the chunks' records (`index.records`). A mismatch (an ingest since, or one killed half-way) means both are rebuilt
+from Chroma's contents on open.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Iterable
 from assistant.types import Chunk
 
 from .memo import Memo
+from .records import ChunkRecords
 from .tokens import TOKEN_PATTERN, word_tokens
 
 BM25_SUBDIR = "bm25"
@@ -48,11 +50,16 @@ _TERMS: Memo | None = None
 
 
 class LexicalIndex:
-    def __init__(self, engine=None, ids: list[str] | None = None):
+    def __init__(self, engine=None, ids: list[str] | None = None, records: ChunkRecords | None = None):
         self._engine = engine  # a bm25s.BM25
         self._ids = ids or []  # chunk id per bm25s document
         self._stemmer = _stemmer() if engine is not None else None
         self.size = len(self._ids)
+        self.records = records  # the chunks themselves, saved and loaded with the index (None: read from Chroma)
+
+    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
+        """The chunks among `ids` that the local records hold (the others are for the caller to read from Chroma)."""
+        return self.records.get(ids) if self.records is not None and ids else {}
 
     @property
     def ids(self) -> list[str]:
@@ -81,11 +88,14 @@ class LexicalIndex:
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> "LexicalIndex":
-        ids, texts = [], []
+        ids, texts, records = [], [], ChunkRecords()
         for c in chunks:
             ids.append(c.id)
             texts.append(c.text)
-        return cls.build(ids, analyze(texts))
+            records.add(c.id, c.source, c.stored_json())
+        lexical = cls.build(ids, analyze(texts))
+        lexical.records = records
+        return lexical
 
     def save(self, index_dir: Path, generation: str) -> None:
         target = Path(index_dir) / BM25_SUBDIR
@@ -94,6 +104,8 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self._engine is not None:
             self._engine.save(str(tmp), corpus=[{"node_id": i} for i in self._ids], show_progress=False)
+        if self.records is not None:
+            self.records.save(tmp)
         (tmp / STAMP).write_text(json.dumps({"generation": generation, "size": self.size}))
         shutil.rmtree(target, ignore_errors=True)
         tmp.rename(target)  # a reader never sees a half-written index
@@ -127,7 +139,7 @@ class LexicalIndex:
         except Exception:
             return None
         engine.corpus = None  # retrieve document numbers; `ids` maps them
-        return cls(engine, ids)
+        return cls(engine, ids, ChunkRecords.load(target))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(chunk id, score) best first; bm25s pads top-k with score-0 hits, which are dropped."""

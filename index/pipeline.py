@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sys
 import time
 from collections import deque
 from contextlib import ExitStack, contextmanager
@@ -25,12 +26,14 @@ from .documents import build_documents
 from .embedders import Embedder
 from .lexical import LexicalIndex, analyze
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
+from .records import ChunkRecords
 from .store import ChromaStore
 from .tokens import word_tokens
 from .worker import Helper, WorkerGone
 
 BATCH_CHUNKS = 1000
 PARALLEL_MIN_FILES = 40  # below this, starting the helper process costs more than it saves
+WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported llama-index already (see _helper_pays)
 HELPER_AHEAD = 128  # files queued at the helper: it must not run dry during a long write here; jobs are ~300 bytes
 MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
 _IDLE = object()
@@ -129,6 +132,27 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
     return unique
 
 
+def _helper_pays(files: list[Path]) -> bool:
+    """Whether preparing `files` in a helper process beats preparing them here. The helper first imports llama-index
+    (~1.5 s), then saves the preparation time it overlaps with this process's Chroma writes. In a process that has not
+    imported llama-index, that import is due anyway and overlaps the opening of the store: the helper pays from a few
+    dozen files. In one that has (a server's second ingest, a script's), it pays from ~5,000 chunks of text (~4 MB;
+    measured here: 1,069 chunks 0.51 s without it, 1.56 s with; 10,759 chunks 5.9 s without, 4.2 s with)."""
+    if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
+        return False
+    if "llama_index.core" not in sys.modules:
+        return True
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:
+            pass  # reported when it is read
+        if total >= WARM_PARALLEL_MIN_BYTES:
+            return True
+    return False
+
+
 @contextmanager
 def ingest_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
@@ -161,6 +185,7 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self._generation: str | None = None
         self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
+        self._records = ChunkRecords()  # the same chunks' records, for the local copy saved with the BM25 index
         self._lexical_coming = False  # the helper was asked for the BM25 index of the files it prepared
 
     @property
@@ -176,14 +201,13 @@ class Ingestor:
         report = IngestReport()
         self._generation = None
         self._terms = {}
+        self._records = ChunkRecords()
         self._lexical_coming = False
         with ingest_lock(self.index_dir), ExitStack() as stack:
             files = discover(paths, report)
             # Large ingests prepare files in a helper process while this one writes to Chroma. It starts before the
             # store is opened, so its imports overlap with that.
-            helper = None
-            if len(files) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) >= 2:
-                helper = stack.enter_context(Helper())
+            helper = stack.enter_context(Helper()) if _helper_pays(files) else None
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
             batch: list[_Pending] = []
@@ -289,16 +313,15 @@ class Ingestor:
         heads = [i for i, m in enumerate(is_marker) if m]
         existing = set().union(*old_ids.values())
         if not existing:  # only new files: one `add`, markers last (a write call is atomic; a cut leaves no marker)
-            order = body + heads
-            self.store.upsert([chunks[i] for i in order], vectors[order], markers=markers, new=True)
+            self._write([chunks[i] for i in body + heads], vectors[body + heads], markers, new=True)
             report.chunks_added += len(chunks)
             return
         fresh = [i for i in body if chunks[i].id not in existing]
         known = [i for i in body if chunks[i].id in existing]
         if fresh:
-            self.store.upsert([chunks[i] for i in fresh], vectors[fresh], new=True)
+            self._write([chunks[i] for i in fresh], vectors[fresh], new=True)
         if known:
-            self.store.upsert([chunks[i] for i in known], vectors[known])
+            self._write([chunks[i] for i in known], vectors[known])
         for p in batch:
             new = {c.id for c in p.chunks}
             old = old_ids[p.source]
@@ -307,22 +330,33 @@ class Ingestor:
             report.chunks_removed += len(stale)
             report.chunks_added += len(new - old)
             report.chunks_unchanged += len(new & old)
-        self.store.upsert([chunks[i] for i in heads], vectors[heads], markers=markers)
+        self._write([chunks[i] for i in heads], vectors[heads], markers)
+
+    def _write(self, chunks: list[Chunk], vectors, markers: set[str] = frozenset(), new: bool = False) -> None:
+        """Write to Chroma, and keep each chunk's record for the local copy saved with the BM25 index."""
+        written = self.store.upsert(chunks, vectors, markers=markers, new=new)
+        for c, meta in zip(chunks, written):
+            self._records.add(c.id, c.source, meta[Chunk._BLOB])
 
     def _rebuild_lexical(self, prebuilt: LexicalIndex | None = None) -> None:
-        """BM25 over every chunk in the store. `prebuilt` (the helper's, over the files it prepared) is used when it
-        holds exactly the store's chunks — a first ingest; otherwise terms of this run's chunks come from
-        preparation, the rest are read back and analysed."""
+        """BM25 and the local chunk records over every chunk in the store. `prebuilt` (the helper's BM25 index, over
+        the files it prepared) is used when it holds exactly the store's chunks — a first ingest; otherwise terms
+        and records of this run's chunks come from preparation and writing, the rest are read back from Chroma."""
         ids = self.store.all_ids()
-        if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids):
-            prebuilt.save(self.index_dir, self._generation or self.store.generation)
+        generation = self._generation or self.store.generation
+        records = self._records
+        if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids) and all(i in records for i in ids):
+            prebuilt.records = records
+            prebuilt.save(self.index_dir, generation)
             return
-        missing = [i for i in ids if i not in self._terms]
-        old = self.store.get(missing)
+        old = self.store.get([i for i in ids if i not in self._terms or i not in records])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
-        kept = [i for i in ids if i in terms]
+        for i, c in old.items():
+            records.add(i, c.source, c.stored_json())
+        kept = [i for i in ids if i in terms and i in records]
         lexical = LexicalIndex.build(kept, [terms[i] for i in kept])
-        lexical.save(self.index_dir, self._generation or self.store.generation)
+        lexical.records = records
+        lexical.save(self.index_dir, generation)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

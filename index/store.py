@@ -141,17 +141,18 @@ class ChromaStore:
 
     # -- chunks -----------------------------------------------------------------------------------
     def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
-               new: bool = False) -> None:
-        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`)."""
+               new: bool = False) -> list[dict]:
+        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`).
+        Returns the metadata written for each chunk."""
         write = self._col.add if new else self._col.upsert
         step = self._write_batch
+        written = []
         for lo in range(0, len(chunks), step):  # each call is atomic: callers put what must come last, last
             part = chunks[lo : lo + step]
-            write(
-                ids=[c.id for c in part],
-                embeddings=embeddings[lo : lo + step],
-                metadatas=[c.to_metadata(marker=c.id in markers) for c in part],
-            )
+            metadatas = [c.to_metadata(marker=c.id in markers) for c in part]
+            write(ids=[c.id for c in part], embeddings=embeddings[lo : lo + step], metadatas=metadatas)
+            written += metadatas
+        return written
 
     @cached_property
     def _write_batch(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import Stemmer
 from llama_index.core.schema import TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
@@ -72,8 +74,7 @@ def test_analyze_equals_bm25s_on_every_line_of_the_corpus(corpus_dir):
     assert analyze(lines) == [" ".join(t) for t in expected]
 
 
-def test_retrieval_skips_a_chunk_bm25_still_lists_but_the_store_no_longer_has(tmp_path):
-    """Between an ingest by another process and the BM25 reload, BM25 may name a removed chunk: it is skipped."""
+def _small_assistant(tmp_path):
     from assistant import Assistant
 
     docs = tmp_path / "docs"
@@ -82,8 +83,79 @@ def test_retrieval_skips_a_chunk_bm25_still_lists_but_the_store_no_longer_has(tm
         (docs / f"n{i}.txt").write_text(text, encoding="utf-8")
     a = Assistant(index_dir=tmp_path / "ix")
     a.ingest([docs])
+    return a
+
+
+def test_records_saved_with_the_index_give_back_the_stored_chunks(tmp_path):
+    chunks = [_chunk(i, t) for i, t in enumerate(TEXTS)] + [
+        Chunk(id="u", text="Ünïcode — “quotes” and 12,5 %", source="/d/ü.txt", doc_id="d2", title="Tïtle",
+              date="2026-01-20", kind="table_row", start=3, end=30, offsets=((0, 3), (5, 9)), header="| a |")]
+    LexicalIndex.from_chunks(chunks).save(tmp_path, "g")
+    loaded = LexicalIndex.load(tmp_path, "g")
+    assert loaded.chunks(["u", "c3", "nope"]) == {"u": chunks[-1], "c3": chunks[3]}
+
+
+def test_records_of_another_size_or_missing_are_not_used(tmp_path):
+    from index.records import BLOB, IDS, OFFSETS
+
+    LexicalIndex.from_chunks([_chunk(i, t) for i, t in enumerate(TEXTS)]).save(tmp_path, "g")
+    target = tmp_path / "bm25"
+    blob, ids = (target / BLOB).read_bytes(), (target / IDS).read_text()
+    (target / BLOB).write_bytes(blob[:-1])  # truncated
+    assert LexicalIndex.load(tmp_path, "g").records is None
+    (target / BLOB).write_bytes(blob)
+    (target / IDS).write_text(ids.rsplit("\n", 1)[0])  # an id short
+    assert LexicalIndex.load(tmp_path, "g").records is None
+    (target / IDS).write_text(ids)
+    assert len(LexicalIndex.load(tmp_path, "g").records) == len(TEXTS)
+    (target / OFFSETS).unlink()  # an index saved before the records existed
+    loaded = LexicalIndex.load(tmp_path, "g")
+    assert loaded.records is None and loaded.chunks(["c1"]) == {} and loaded.search("copper", 1)[0][0] == "c1"
+
+
+def test_retrieval_reads_kept_chunks_from_the_local_records_not_from_chroma(tmp_path, monkeypatch):
+    a = _small_assistant(tmp_path)
+    expected = [(h.chunk, h.rank) for h in a.retrieve("silver output", k=3)]
+
+    def no_get(ids):
+        raise AssertionError(f"Chroma get for {ids}")
+
+    monkeypatch.setattr(a.store, "get", no_get)
+    assert [(h.chunk, h.rank) for h in a.retrieve("silver output", k=3)] == expected
+    assert len(expected) == 3
+
+
+def test_an_index_without_local_records_reads_chunks_from_chroma(tmp_path):
+    from index.records import OFFSETS
+
+    a = _small_assistant(tmp_path)
+    expected = [h.chunk for h in a.retrieve("silver output", k=3)]
+    (tmp_path / "ix" / "bm25" / OFFSETS).unlink()
+    from assistant import Assistant
+
+    b = Assistant(index_dir=tmp_path / "ix")
+    assert b.retriever.lexical().records is None
+    assert [h.chunk for h in b.retrieve("silver output", k=3)] == expected
+
+
+def test_a_chunk_written_by_another_client_since_is_read_from_chroma(tmp_path):
+    """The vectors find a chunk the local records (a second behind) do not hold yet: it comes from Chroma."""
+    a = _small_assistant(tmp_path)
+    a.retrieve("silver", k=3)  # the retriever has loaded its BM25 index and records
+    fresh = replace(_chunk(99, "Tungsten concentrate output doubled at the Boguty mine."), source=str(tmp_path / "x"))
+    a.store.upsert([fresh], a.embedder.embed_documents([fresh.text]))  # behind the retriever's back
+    hits = a.retrieve("Tungsten concentrate output doubled at the Boguty mine", k=5)
+    assert fresh in [h.chunk for h in hits]  # only the vectors know it: without the read from Chroma it is dropped
+
+
+def test_a_chunk_a_writer_removed_is_gone_once_its_generation_is_seen(tmp_path):
+    """Retrieval reads a snapshot at most a second old: every writer stamps a new generation before writing, and
+    the retriever reloads (here: at once, as after an ingest in the same process) when it sees one."""
+    a = _small_assistant(tmp_path)
     first = a.retrieve("silver output", k=3)
     assert len(first) == 3
-    a.store.delete([first[0].chunk.id])  # behind the retriever's back: its BM25 index still has the chunk
+    a.store.new_generation()
+    a.store.delete([first[0].chunk.id])
+    a.retriever.refresh()
     hits = a.retrieve("silver output", k=3)
     assert len(hits) == 3 and first[0].chunk.id not in {h.chunk.id for h in hits}

@@ -8,12 +8,21 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from assistant import Assistant
 from bench.synth import generate
 from index import pipeline
 from index.worker import Helper
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def helper_for_every_collection(monkeypatch):
+    """These tests use collections small enough that a process which, like this one, has imported llama-index
+    prepares them itself; here the helper is made to take them."""
+    monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", 0)
 
 
 def _collection(tmp_path: Path) -> Path:
@@ -107,3 +116,17 @@ def test_the_bm25_index_the_helper_builds_covers_exactly_the_stored_chunks(tmp_p
     assert built_here == [len(a.store.all_ids())]
     assert _bm25_ids(a) == sorted(a.store.all_ids())
     assert len(_bm25_ids(a)) > a.last_ingest.chunks_added
+
+
+def test_a_process_that_imported_llama_index_prepares_a_small_collection_itself(tmp_path, monkeypatch):
+    import llama_index.core  # noqa: F401  (as a server or a script that has ingested before)
+
+    docs = _collection(tmp_path)
+    started = []
+    monkeypatch.setattr(pipeline, "Helper", lambda: started.append(1) or Helper())
+    monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", 4_000_000)
+    small = Assistant(index_dir=tmp_path / "ix").ingest([docs])
+    assert started == [] and small.chunks_added > 0
+    monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", sum(p.stat().st_size for p in docs.iterdir()))
+    large = Assistant(index_dir=tmp_path / "ix2").ingest([docs])
+    assert started == [1] and large.chunks_added == small.chunks_added
