@@ -77,7 +77,7 @@ class HybridRetriever:
             gen = self.store.generation
             if self._lexical is None or gen != self._generation:
                 lex = LexicalIndex.load(self.index_dir, gen)
-                if lex is None:
+                if lex is None or (lex.records is None and lex.size):  # stale, or saved before the local records
                     lex = LexicalIndex.from_chunks(self.store.all_chunks())
                     try:
                         lex.save(self.index_dir, gen)

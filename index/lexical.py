@@ -92,7 +92,7 @@ class LexicalIndex:
         for c in chunks:
             ids.append(c.id)
             texts.append(c.text)
-            records.add(c.id, c.source, c.stored_json())
+            records.add(c.id, c.source, c.stored_json(marker=bool(c.file_hash)))
         lexical = cls.build(ids, analyze(texts))
         lexical.records = records
         return lexical

@@ -83,10 +83,13 @@ def test_a_helper_that_dies_mid_ingest_is_replaced_by_this_process(tmp_path, mon
 
 
 def _bm25_ids(a: Assistant) -> list[str]:
+    """The ids of the saved BM25 index, after checking that its local records hold exactly what Chroma holds."""
     from index.lexical import LexicalIndex
 
     lexical = LexicalIndex.load(Path(a.settings.index_dir), a.store.generation)
     assert lexical is not None  # saved for the store's current generation
+    ids = a.store.all_ids()
+    assert lexical.chunks(ids) == a.store.get(ids)
     return sorted(lexical.ids)
 
 
