@@ -5,7 +5,7 @@
 For each size (in chunks at this project's chunk size) a synthetic collection is generated (bench/synth.py),
 then each system runs in its own process (so peak memory is its own) and, before its clock starts, imports its
 libraries and opens its Chroma collection (as the baseline's code is written): first ingest, re-ingest of the unchanged
-files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions (for the project: a whole
+files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions, five passes (for the project: a whole
 answer, `ask`, and also retrieval alone, `retrieve`, the step the baseline's query is).
 The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same offline
 embedder and its default node parser, queried with `index.as_retriever()` (retrieval only: it has no answerer).
@@ -43,10 +43,13 @@ def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+PASSES = 5  # over the questions: this VM's timings drift by 10-20% within a minute; more samples steady the median
+
+
 def _latencies(fn, qs: list[str]) -> tuple[float, float]:
     fn(qs[0])  # warm
     times = []
-    for q in qs:
+    for q in qs * PASSES:
         t0 = time.perf_counter()
         fn(q)
         times.append((time.perf_counter() - t0) * 1000)
