@@ -45,7 +45,8 @@ class ChunkRecords:
         return chunk_id in self._position
 
     def add(self, chunk_id: str, source: str, stored_json: str) -> None:
-        """Append a record (a chunk already held is kept: ids are content-derived)."""
+        """Append a record; a chunk already held keeps its first one (an ingest writes each chunk once, and adds the
+        records it read back from Chroma only for chunks it did not write)."""
         if chunk_id in self._position:
             return
         self._position[chunk_id] = len(self._position)
