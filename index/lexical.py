@@ -73,8 +73,8 @@ class LexicalIndex:
         self._stemmer = _stemmer() if self._engine is not None else None
 
     @classmethod
-    def build(cls, ids: list[str], terms: list[str]) -> "LexicalIndex":
-        """The index of chunks `ids` with their `analyze`d terms."""
+    def build(cls, ids: list[str], terms: list[str], records: ChunkRecords | None = None) -> "LexicalIndex":
+        """The index of chunks `ids` with their `analyze`d terms (and `records`, the chunks' local copy)."""
         import bm25s
         from bm25s.tokenization import Tokenized
 
@@ -84,7 +84,7 @@ class LexicalIndex:
         token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc.split()] for doc in terms]
         engine = bm25s.BM25()
         engine.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
-        return cls(engine, list(ids))
+        return cls(engine, list(ids), records)
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> "LexicalIndex":
@@ -92,10 +92,8 @@ class LexicalIndex:
         for c in chunks:
             ids.append(c.id)
             texts.append(c.text)
-            records.add(c.id, c.source, c.stored_json(marker=bool(c.file_hash)))
-        lexical = cls.build(ids, analyze(texts))
-        lexical.records = records
-        return lexical
+            records.add_chunk(c)
+        return cls.build(ids, analyze(texts), records)
 
     def save(self, index_dir: Path, generation: str) -> None:
         target = Path(index_dir) / BM25_SUBDIR

@@ -351,12 +351,10 @@ class Ingestor:
             return
         old = self.store.get([i for i in ids if i not in self._terms or i not in records])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
-        for i, c in old.items():
-            records.add(i, c.source, c.stored_json(marker=bool(c.file_hash)))
+        for c in old.values():
+            records.add_chunk(c)
         kept = [i for i in ids if i in terms and i in records]
-        lexical = LexicalIndex.build(kept, [terms[i] for i in kept])
-        lexical.records = records
-        lexical.save(self.index_dir, generation)
+        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

@@ -54,6 +54,10 @@ class ChunkRecords:
             self._blob += part.encode("utf-8")
             self._offsets.append(len(self._blob))
 
+    def add_chunk(self, chunk: Chunk) -> None:
+        """Append `chunk`'s record as Chroma holds it (the file hash only on a file's marker chunk, which has one)."""
+        self.add(chunk.id, chunk.source, chunk.stored_json(marker=bool(chunk.file_hash)))
+
     def get(self, ids: list[str]) -> dict[str, Chunk]:
         """The chunks among `ids` held here."""
         position, decoded = self._position, self._decoded
@@ -61,7 +65,8 @@ class ChunkRecords:
 
     def _decode(self, chunk_id: str) -> Chunk:
         o, n, blob = self._offsets, 2 * self._position[chunk_id], self._blob
-        return Chunk.from_stored(chunk_id, blob[o[n] : o[n + 1]].decode("utf-8"), blob[o[n + 1] : o[n + 2]].decode("utf-8"))
+        source, stored = blob[o[n] : o[n + 1]], blob[o[n + 1] : o[n + 2]]
+        return Chunk.from_stored(chunk_id, source.decode("utf-8"), stored.decode("utf-8"))
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)

@@ -100,9 +100,9 @@ def test_the_bm25_index_the_helper_builds_covers_exactly_the_stored_chunks(tmp_p
     built_here = []  # BM25 builds in this process (the helper's own happen in its process)
     original = LexicalIndex.build.__func__
 
-    def build(cls, ids, terms):
+    def build(cls, ids, terms, records=None):
         built_here.append(len(ids))
-        return original(cls, ids, terms)
+        return original(cls, ids, terms, records)
 
     monkeypatch.setattr(LexicalIndex, "build", classmethod(build))
     a = Assistant(index_dir=tmp_path / "ix")
