@@ -1,6 +1,8 @@
 """Cost as the collection grows: this project vs a plain llama-index pipeline, same data, same run.
 
     python bench/scale.py [--sizes 1000 10000 100000] [--queries 60] [--out bench/out]
+    python bench/scale.py --alternate [--sizes ...]   # retrieval latency only, both systems in one process
+
 
 For each size (in chunks at this project's chunk size) a synthetic collection is generated (bench/synth.py),
 then each system runs in its own process (so peak memory is its own) and, before its clock starts, imports its
@@ -11,6 +13,10 @@ The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma co
 embedder and its default node parser, queried with `index.as_retriever()` (retrieval), and with
 `index.as_query_engine(llm=MockLLM())`: its whole query path — retrieval, then response synthesis — with an LLM that
 takes no time (it echoes the prompt), the nearest it comes to this project's whole answer without a model.
+
+`--alternate` builds both systems' indexes in one process and times their retrieval question by question, one then
+the other: this VM's speed drifts by 10-30% between runs, which the separate processes of the main run each sample
+at a different moment; alternating gives both the same moments.
 """
 
 from __future__ import annotations
@@ -78,11 +84,11 @@ def run_project(data: Path, work: Path, nq: int) -> dict:
             "p95_ms": p95, "retrieve_p50_ms": retrieve_p50, "retrieve_p95_ms": retrieve_p95}
 
 
-def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
+def baseline_pipeline(data: Path, work: Path):
+    """(ingest, collection): the plain llama-index pipeline over `data`, its Chroma collection under `work`."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.llms import MockLLM
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from index.embedders import HashingEmbedder, as_llama_index
@@ -97,6 +103,13 @@ def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
         return VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
                                                embed_model=embed)
 
+    return ingest, collection
+
+
+def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
+    from llama_index.core.llms import MockLLM
+
+    ingest, collection = baseline_pipeline(data, work)
     t0 = time.perf_counter()
     index = ingest()
     t1 = time.perf_counter()
@@ -121,9 +134,29 @@ def one(system: str, data: Path, work: Path, nq: int) -> None:
     print(json.dumps(result))
 
 
+def alternate(data: Path, work: Path, nq: int) -> tuple[float, float]:
+    """Retrieval p50 (ms) of the project and of the baseline, timed question by question in turn in this process."""
+    from assistant import Assistant
+
+    a = Assistant(index_dir=work / "project")
+    a.ingest([data])
+    retriever = baseline_pipeline(data, work)[0]().as_retriever()
+    systems = (lambda q: a.retrieve(q), retriever.retrieve)
+    times: tuple[list[float], list[float]] = ([], [])
+    for fn in systems:
+        fn(questions(1)[0])  # warm
+    for q in questions(nq) * PASSES:
+        for fn, out in zip(systems, times):
+            t0 = time.perf_counter()
+            fn(q)
+            out.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--alternate", action="store_true", help="retrieval latency of both systems, in one process")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--one", choices=["project", "llamaindex"], help=argparse.SUPPRESS)
@@ -137,6 +170,16 @@ def main() -> None:
     from bench.synth import generate
 
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.alternate:
+        print("| size (chunks) | project retrieval p50 (ms) | llama-index retrieval p50 (ms) | ratio |\n|---|---|---|---|")
+        for size in args.sizes:
+            base = args.out / f"alternate-{size}"
+            shutil.rmtree(base, ignore_errors=True)
+            generate(base / "data", size)
+            ours, theirs = alternate(base / "data", base, args.queries)
+            print(f"| {size:,} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} |", flush=True)
+            shutil.rmtree(base, ignore_errors=True)
+        return
     rows = []
     for size in args.sizes:
         base = args.out / f"run-{size}"

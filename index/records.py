@@ -1,8 +1,8 @@
 """A local copy of the chunks' stored records, beside the BM25 index and of the same Chroma generation.
 
 Retrieval reads the few chunks it keeps from here rather than asking Chroma for them: a Chroma `get` by ids cost
-~1 ms whatever it returned (a third of a query at 100k chunks, measured with `python bench/scale.py`), a lookup here
-a few microseconds. Chroma stays the source of truth: this copy is filled by the ingest that writes Chroma, saved
+~1 ms whatever it returned (a third of retrieval at 100k chunks, in a cProfile of `retrieve`), a lookup here a
+few microseconds. Chroma stays the source of truth: this copy is filled by the ingest that writes Chroma, saved
 with the BM25 index under one generation stamp (so it is replaced or rebuilt exactly when the BM25 index is), and a
 chunk it does not hold is read from Chroma.
 
