@@ -89,6 +89,19 @@ def test_another_country_year_or_metal_is_not_answered(notes_assistant):
         assert ans.citations == [] and ans.text.startswith("The documents don't say")
 
 
+def test_an_abstention_lists_the_closest_passages_as_related(notes_assistant):
+    # the closest passages state the asked thing for another year or country: ranked by how well they would answer
+    ans = notes_assistant.ask("How much refined copper did Norland produce in 2021?")
+    assert ans.abstained and ans.citations == []
+    assert [r.passage for r in ans.related] == [
+        "Norland produced 412.5 tons of refined copper in 2024, down 8.4% from the year before.",
+        "In 2023, the country had produced 450.3 tons of refined copper."]
+    ans = notes_assistant.ask("How much refined copper did Sudland produce in 2024?")
+    assert [r.passage for r in ans.related] == [
+        "Norland produced 412.5 tons of refined copper in 2024, down 8.4% from the year before.",
+        "Ostland produced 96 tons of refined copper in 2024."]
+
+
 def test_the_right_country_is_chosen_among_similar_sentences(notes_assistant):
     assert notes_assistant.ask("How much refined copper did Ostland produce in 2024?").text.startswith("96 tons")
 
