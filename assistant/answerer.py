@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Callable, Protocol
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Callable, NamedTuple, Protocol
 
-from index.dates import find_date
+from index.memo import Memo
 
 from .question import MONTHS, QUESTION_WORDS, Question, analyze
 from .text import (MONEY, NUM, PERCENT, QUANTITY, WORD, WORD_STEMS, YEAR, StemMatcher, canonical, content_stems,
@@ -32,22 +32,46 @@ class Answerer(Protocol):
     def answer(self, question: str, hits: list[Hit]) -> Answer: ...
 
 
+class Passage(NamedTuple):
+    """A sentence or table row of a chunk as the answerer reads it whatever the question: where it is, what is around
+    it, the stems and years it names and its context names. (A tuple: a frozen dataclass takes 5× as long to make,
+    and there are a dozen in a chunk.)"""
+
+    start: int  # span in chunk.text
+    end: int
+    key: tuple[str, int]  # (source, offset in the source): one passage of overlapping chunks is read once
+    context: str
+    prev_text: str
+    next_text: str
+    stems: frozenset[str]
+    ctx_stems: frozenset[str]
+    years: frozenset[str]  # the years it is about ...
+    baseline_years: frozenset[str]  # ... and those it names only to compare with ("than in 2024")
+    ctx_years: frozenset[str]
+    near: frozenset[str]  # stems | ctx_stems
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A chunk as the answerer reads it whatever the question (`read_chunk`)."""
+
+    passages: tuple[Passage, ...]
+    stems: frozenset[str]  # of its title and text
+    vocabulary: frozenset[str]  # every stem its passages and their contexts hold
+
+
+def _of_passage(name: str) -> property:
+    return property(attrgetter(f"passage.{name}"), doc=f"The passage's {name}.")
+
+
 @dataclass
 class Unit:
+    """A passage considered as the answer to one question."""
+
     chunk: Chunk
-    start: int  # span of the passage in chunk.text
-    end: int
-    context: str
-    rank: int
-    prev_text: str = ""
-    next_text: str = ""
-    stems: set[str] = field(default_factory=set)
-    ctx_stems: set[str] = field(default_factory=set)
-    years: set[str] = field(default_factory=set)
-    ctx_years: set[str] = field(default_factory=set)
-    chunk_stems: set[str] = field(default_factory=set)
-    near: set[str] = field(default_factory=set)  # stems | ctx_stems
-    baseline_years: set[str] = field(default_factory=set)
+    passage: Passage
+    rank: int  # of its chunk in retrieval
+    chunk_stems: frozenset[str]  # what the retrieved parts of its document mention
     # filled by scoring
     coverage: float = 0.0
     score: float = 0.0
@@ -57,17 +81,18 @@ class Unit:
     satisfied: bool | None = None  # the question's constraints hold (worked out once, by `Scoring.satisfies`)
     scored: bool = False
 
+    start, end, key, context, prev_text, next_text = map(
+        _of_passage, ("start", "end", "key", "context", "prev_text", "next_text"))
+    stems, ctx_stems, years, baseline_years, ctx_years, near = map(
+        _of_passage, ("stems", "ctx_stems", "years", "baseline_years", "ctx_years", "near"))
+
     @property
     def text(self) -> str:
-        return self.chunk.text[self.start : self.end]
+        return self.chunk.text[self.passage.start : self.passage.end]
 
     @property
     def is_row(self) -> bool:
         return self.chunk.kind == "table_row"
-
-    @cached_property  # sorting and de-duplication ask for it many times
-    def key(self) -> tuple[str, int]:
-        return (self.chunk.source, self.chunk.source_offset(self.start))
 
     def citation(self, number: int) -> Citation:
         c = self.chunk
@@ -103,9 +128,9 @@ _COMPARISON_YEAR = re.compile(
     r"(?:of\s+)?((?:19|20)\d{2})\b", re.I)
 
 
-def _primary_years(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
-    """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023")."""
-    named = set(YEAR.findall(text))
+def _primary_years(text: str, doc_date: str | None, named: set[str]) -> tuple[set[str], set[str]]:
+    """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023"), given the
+    years it `named`."""
     baseline = set(_COMPARISON_YEAR.findall(text)) if named else set()  # a baseline year is a named year
     named |= _relative_years(text, doc_date)
     return named - baseline, baseline & named
@@ -123,44 +148,71 @@ def _foreign_names(u: "Unit", q: Question) -> bool:
     return False
 
 
+def _read_chunk(c: Chunk) -> Reading:
+    title_stems, title_years = set(content_stems(c.title)), set(YEAR.findall(c.title))
+    if c.kind == "table_row":
+        spans = [(c.row_offset, len(c.text))]
+        contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
+        prevs = nexts = [""]
+        ctx_stems_of = [set(content_stems(contexts[0]))]
+        ctx_years_of = [set(YEAR.findall(contexts[0]))]
+        chunk_stems = title_stems.union(content_stems(c.text))
+        row = c.text[c.row_offset :]
+        stems_of = [(stem("table"), *content_stems(row))]  # "... in the 2026 table?" is about rows
+        years_of = [YEAR.findall(row)]
+    else:
+        spans = sentence_spans(c.text)
+        texts = [c.text[a:b] for a, b in spans]
+        prevs = [c.lead] + texts[:-1]
+        nexts = texts[1:] + [""]
+        contexts = [f"{c.title}\n{p}" for p in prevs]
+        # each sentence's stems and years are worked out once: a context is the title and the sentence before
+        stems_of, years_of = [content_stems(t) for t in texts], [YEAR.findall(t) for t in texts]
+        ctx_stems_of = [title_stems.union(st) for st in [content_stems(c.lead)] + stems_of[:-1]]
+        ctx_years_of = [title_years.union(ys) for ys in [YEAR.findall(c.lead)] + years_of[:-1]]
+        chunk_stems = title_stems.union(*stems_of)
+    passages = []
+    for (a, b), ctx, prev, nxt, stems, named, ctx_stems, ctx_years in zip(
+            spans, contexts, prevs, nexts, stems_of, years_of, ctx_stems_of, ctx_years_of):
+        text = c.text[a:b]
+        if c.kind != "table_row" and text.lstrip().startswith("|"):
+            continue  # table rows are answered from their own row nodes, which carry the header
+        years, baseline_years = _primary_years(text, c.date, set(named))
+        ctx_years = ctx_years | _relative_years(prev, c.date)
+        if c.date and not years and not baseline_years:
+            ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
+        stems = frozenset(stems).union(years, baseline_years)  # "this year" in a 2026 report counts as the term 2026
+        ctx_stems = frozenset(ctx_stems | ctx_years)
+        passages.append(Passage(a, b, (c.source, c.source_offset(a)), ctx, prev, nxt, stems, ctx_stems,
+                                frozenset(years), frozenset(baseline_years), frozenset(ctx_years), stems | ctx_stems))
+    vocabulary = frozenset().union(*(p.near for p in passages))
+    return Reading(tuple(passages), frozenset(chunk_stems), vocabulary)
+
+
+# Readings kept, by chunk (every field is part of the key: a chunk edited in place is read again). The same chunks
+# come back question after question, and reading one is about half of answering from it. A reading of a
+# 120-word chunk takes ~10 KB (measured with tracemalloc), so this holds at most ~40 MB.
+READINGS_LIMIT = 4096
+_READINGS = Memo(_read_chunk, limit=READINGS_LIMIT)
+
+
+def read_chunk(c: Chunk) -> Reading:
+    """`c`'s passages and stems, read once (a reading depends on the chunk alone)."""
+    return _READINGS[c]
+
+
 def build_units(hits: list[Hit]) -> list[Unit]:
+    readings = [read_chunk(hit.chunk) for hit in hits]
+    doc_stems: dict[str, frozenset[str]] = {}  # what the retrieved parts of each document mention
+    for hit, reading in zip(hits, readings):
+        doc_id = hit.chunk.doc_id
+        doc_stems[doc_id] = doc_stems[doc_id] | reading.stems if doc_id in doc_stems else reading.stems
     units: dict[tuple[str, int], Unit] = {}
-    doc_stems: dict[str, set[str]] = {}  # what the retrieved parts of each document mention
-    for hit in hits:
-        doc_stems.setdefault(hit.chunk.doc_id, set()).update(content_stems(f"{hit.chunk.title}\n{hit.chunk.text}"))
-    for hit in hits:
-        c = hit.chunk
-        chunk_stems = doc_stems[c.doc_id]
-        if c.kind == "table_row":
-            spans = [(c.row_offset, len(c.text))]
-            contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
-            prevs = nexts = [""]
-        else:
-            spans = sentence_spans(c.text)
-            texts = [c.text[a:b] for a, b in spans]
-            prevs = [c.lead] + texts[:-1]
-            nexts = texts[1:] + [""]
-            contexts = [f"{c.title}\n{p}" for p in prevs]
-        for (a, b), ctx, prev, nxt in zip(spans, contexts, prevs, nexts):
-            if c.text[a:b].lstrip().startswith("|") and c.kind != "table_row":
-                continue  # table rows are answered from their own row nodes, which carry the header
-            u = Unit(c, a, b, ctx, hit.rank, prev, nxt)
-            if u.key in units:
-                continue
-            text = u.text
-            u.stems = set(content_stems(text))
-            if c.kind == "table_row":
-                u.stems.add(stem("table"))  # "... in the 2026 table?" is about rows
-            u.ctx_stems = set(content_stems(ctx))
-            u.years, u.baseline_years = _primary_years(text, c.date)
-            u.ctx_years = set(YEAR.findall(ctx)) | _relative_years(prev, c.date)
-            if c.date and not u.years and not u.baseline_years:
-                u.ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
-            u.stems |= u.years | u.baseline_years  # "this year" in a 2026 report counts as the term 2026
-            u.ctx_stems |= u.ctx_years
-            u.near = u.stems | u.ctx_stems
-            u.chunk_stems = chunk_stems
-            units[u.key] = u
+    for hit, reading in zip(hits, readings):
+        chunk_stems = doc_stems[hit.chunk.doc_id]
+        for p in reading.passages:
+            if p.key not in units:
+                units[p.key] = Unit(hit.chunk, p, hit.rank, chunk_stems)
     return list(units.values())
 
 

@@ -1,22 +1,23 @@
 """Cost as the collection grows: this project vs a plain llama-index pipeline, same data, same run.
 
-    python bench/scale.py [--sizes 1000 10000 100000] [--queries 60] [--out bench/out]
-    python bench/scale.py --alternate [--sizes ...]   # retrieval latency only, both systems in one process
+    python bench/scale.py [--sizes 1000 10000 100000] [--queries 300] [--out bench/out]
+    python bench/scale.py --alternate [--sizes ...]   # query latencies only, both systems in one process
 
 
 For each size (in chunks at this project's chunk size) a synthetic collection is generated (bench/synth.py),
 then each system runs in its own process (so peak memory is its own) and, before its clock starts, imports its
 libraries and opens its Chroma collection (as the baseline's code is written): first ingest, re-ingest of the
-unchanged files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions, five passes:
-retrieval alone, and a whole answer (for the project `ask`).
+unchanged files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions (each asked once,
+so nothing is timed from a cache of an earlier asking): retrieval alone, and a whole answer (for the project `ask`).
 The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same offline
 embedder and its default node parser, queried with `index.as_retriever()` (retrieval), and with
 `index.as_query_engine(llm=MockLLM())`: its whole query path — retrieval, then response synthesis — with an LLM that
 takes no time (it echoes the prompt), the nearest it comes to this project's whole answer without a model.
 
-`--alternate` builds both systems' indexes in one process and times their retrieval question by question, one then
-the other: this VM's speed drifts by 10-30% between runs, which the separate processes of the main run each sample
-at a different moment; alternating gives both the same moments.
+`--alternate` builds both systems' indexes in one process and times them question by question, one then the other
+(retrieval over one set of questions, whole answers over another): this VM's speed drifts by 10-30% between runs,
+which the separate processes of the main run each sample at a different moment; alternating gives both the same
+moments.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def questions(n: int, seed: int = 11) -> list[str]:
+    """`n` questions of five forms about the synthetic collections' companies, metals, places and years (drawn at
+    random: a few come twice, as they would from users)."""
     from bench.synth import COMPANIES, METALS, PLACES
 
     rng = random.Random(seed)
@@ -47,17 +50,20 @@ def questions(n: int, seed: int = 11) -> list[str]:
                                      y=rng.randint(2015, 2026)) for _ in range(n)]
 
 
+ANSWER_SEED = 12  # whole answers are timed over other questions than retrieval, so no answer reuses its retrieval
+
+
 def dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-PASSES = 5  # over the questions: this VM's timings drift by 10-20% within a minute; more samples steady the median
+WARM_UP = "How many tons of zinc did Caspian Zinc produce in 2020?"
 
 
 def _latencies(fn, qs: list[str]) -> tuple[float, float]:
-    fn(qs[0])  # warm
+    fn(WARM_UP)
     times = []
-    for q in qs * PASSES:
+    for q in qs:
         t0 = time.perf_counter()
         fn(q)
         times.append((time.perf_counter() - t0) * 1000)
@@ -77,7 +83,7 @@ def run_project(data: Path, work: Path, nq: int) -> dict:
     t1 = time.perf_counter()
     again = a.ingest([data])
     t2 = time.perf_counter()
-    p50, p95 = _latencies(lambda q: a.ask(q), questions(nq))
+    p50, p95 = _latencies(lambda q: a.ask(q), questions(nq, seed=ANSWER_SEED))
     retrieve_p50, retrieve_p95 = _latencies(lambda q: a.retrieve(q), questions(nq))
     return {"chunks": first.chunks_added, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
             "reingest_added": again.chunks_added, "disk_mb": dir_size(work / "project") / 1e6, "p50_ms": p50,
@@ -119,7 +125,7 @@ def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
     retriever = index.as_retriever()
     p50, p95 = _latencies(lambda q: retriever.retrieve(q), questions(nq))
     engine = index.as_query_engine(llm=MockLLM())
-    answer_p50, answer_p95 = _latencies(lambda q: engine.query(q), questions(nq))
+    answer_p50, answer_p95 = _latencies(lambda q: engine.query(q), questions(nq, seed=ANSWER_SEED))
     return {"chunks": chunks, "ingest_s": t1 - t0, "reingest_s": t2 - t1,
             "reingest_added": collection.count() - chunks, "disk_mb": dir_size(work / "llamaindex") / 1e6,
             "retrieve_p50_ms": p50, "retrieve_p95_ms": p95,
@@ -134,30 +140,37 @@ def one(system: str, data: Path, work: Path, nq: int) -> None:
     print(json.dumps(result))
 
 
-def alternate(data: Path, work: Path, nq: int) -> tuple[float, float]:
-    """Retrieval p50 (ms) of the project and of the baseline, timed question by question in turn in this process."""
+def alternate(data: Path, work: Path, nq: int) -> dict[str, float]:
+    """Retrieval and whole-answer p50 (ms) of the project and of the baseline, timed question by question in turn in
+    this process."""
+    from llama_index.core.llms import MockLLM
+
     from assistant import Assistant
 
     a = Assistant(index_dir=work / "project")
     a.ingest([data])
-    retriever = baseline_pipeline(data, work)[0]().as_retriever()
-    systems = (lambda q: a.retrieve(q), retriever.retrieve)
-    times: tuple[list[float], list[float]] = ([], [])
-    for fn in systems:
-        fn(questions(1)[0])  # warm
-    for q in questions(nq) * PASSES:
-        for fn, out in zip(systems, times):
-            t0 = time.perf_counter()
-            fn(q)
-            out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times[0]), statistics.median(times[1])
+    index = baseline_pipeline(data, work)[0]()
+    retriever, engine = index.as_retriever(), index.as_query_engine(llm=MockLLM())
+    out = {}
+    for step, systems, seed in (("retrieve", (a.retrieve, retriever.retrieve), 11),
+                                ("answer", (a.ask, engine.query), ANSWER_SEED)):
+        times: tuple[list[float], list[float]] = ([], [])
+        for fn in systems:
+            fn(WARM_UP)
+        for q in questions(nq, seed=seed):
+            for fn, spent in zip(systems, times):
+                t0 = time.perf_counter()
+                fn(q)
+                spent.append((time.perf_counter() - t0) * 1000)
+        out[f"project_{step}"], out[f"llamaindex_{step}"] = map(statistics.median, times)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--alternate", action="store_true", help="retrieval latency of both systems, in one process")
-    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--one", choices=["project", "llamaindex"], help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
@@ -171,13 +184,16 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     if args.alternate:
-        print("| size (chunks) | project retrieval p50 (ms) | llama-index retrieval p50 (ms) | ratio |\n|---|---|---|---|")
+        print("| size (chunks) | retrieval p50 (ms): project / llama-index | ratio | whole answer p50 (ms): project / "
+              "llama-index query engine, MockLLM | ratio |\n|---|---|---|---|---|")
         for size in args.sizes:
             base = args.out / f"alternate-{size}"
             shutil.rmtree(base, ignore_errors=True)
             generate(base / "data", size)
-            ours, theirs = alternate(base / "data", base, args.queries)
-            print(f"| {size:,} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f} |", flush=True)
+            t = alternate(base / "data", base, args.queries)
+            cells = [f"{t[f'project_{step}']:.2f} / {t[f'llamaindex_{step}']:.2f} | "
+                     f"{t[f'project_{step}'] / t[f'llamaindex_{step}']:.2f}" for step in ("retrieve", "answer")]
+            print(f"| {size:,} | {' | '.join(cells)} |", flush=True)
             shutil.rmtree(base, ignore_errors=True)
         return
     rows = []
