@@ -12,10 +12,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
 from typing import Callable, NamedTuple, Protocol
-
-from index.memo import Memo
 
 from .question import MONTHS, QUESTION_WORDS, Question, analyze
 from .text import (MONEY, NUM, PERCENT, QUANTITY, WORD, WORD_STEMS, YEAR, StemMatcher, canonical, content_stems,
@@ -126,14 +125,24 @@ def _relative_years(text: str, doc_date: str | None) -> set[str]:
 _COMPARISON_YEAR = re.compile(
     r"\b(?:than|compared (?:to|with)|from|versus|vs\.?|over|since)\s+(?:in\s+)?(?:the\s+)?(?:same\s+)?(?:[\w,.$%]+\s+){0,4}?"
     r"(?:of\s+)?((?:19|20)\d{2})\b", re.I)
+_COMPARISON_WORDS = ("than", "compared", "from", "versus", "vs", "over", "since")  # one is in every match above
 
 
-def _primary_years(text: str, doc_date: str | None, named: set[str]) -> tuple[set[str], set[str]]:
+def _years_named(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
+    """(years `text` names, years it says as "this year", "last year")."""
+    return set(YEAR.findall(text)), _relative_years(text, doc_date)
+
+
+def _primary_years(text: str, named: set[str], relative: set[str]) -> tuple[set[str], set[str]]:
     """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023"), given the
-    years it `named`."""
-    baseline = set(_COMPARISON_YEAR.findall(text)) if named else set()  # a baseline year is a named year
-    named |= _relative_years(text, doc_date)
-    return named - baseline, baseline & named
+    years it names and says (`_years_named`)."""
+    baseline = set()
+    if named:  # a baseline year is a named year; the regex is run only on a sentence with one of its words
+        low = text.lower()
+        if any(w in low for w in _COMPARISON_WORDS):
+            baseline = set(_COMPARISON_YEAR.findall(text))
+    years = named | relative
+    return years - baseline, baseline & years
 
 
 def _foreign_names(u: "Unit", q: Question) -> bool:
@@ -159,7 +168,7 @@ def _read_chunk(c: Chunk) -> Reading:
         chunk_stems = title_stems.union(content_stems(c.text))
         row = c.text[c.row_offset :]
         stems_of = [(stem("table"), *content_stems(row))]  # "... in the 2026 table?" is about rows
-        years_of = [YEAR.findall(row)]
+        years_of = [_years_named(row, c.date)]
     else:
         spans = sentence_spans(c.text)
         texts = [c.text[a:b] for a, b in spans]
@@ -167,20 +176,19 @@ def _read_chunk(c: Chunk) -> Reading:
         nexts = texts[1:] + [""]
         contexts = [f"{c.title}\n{p}" for p in prevs]
         # each sentence's stems and years are worked out once: a context is the title and the sentence before
-        stems_of, years_of = [content_stems(t) for t in texts], [YEAR.findall(t) for t in texts]
+        stems_of, years_of = [content_stems(t) for t in texts], [_years_named(t, c.date) for t in texts]
         ctx_stems_of = [title_stems.union(st) for st in [content_stems(c.lead)] + stems_of[:-1]]
-        ctx_years_of = [title_years.union(ys) for ys in [YEAR.findall(c.lead)] + years_of[:-1]]
+        ctx_years_of = [title_years.union(*ys) for ys in [_years_named(c.lead, c.date)] + years_of[:-1]]
         chunk_stems = title_stems.union(*stems_of)
     passages = []
-    for (a, b), ctx, prev, nxt, stems, named, ctx_stems, ctx_years in zip(
+    for (a, b), ctx, prev, nxt, stems, (named, relative), ctx_stems, ctx_years in zip(
             spans, contexts, prevs, nexts, stems_of, years_of, ctx_stems_of, ctx_years_of):
         text = c.text[a:b]
         if c.kind != "table_row" and text.lstrip().startswith("|"):
             continue  # table rows are answered from their own row nodes, which carry the header
-        years, baseline_years = _primary_years(text, c.date, set(named))
-        ctx_years = ctx_years | _relative_years(prev, c.date)
+        years, baseline_years = _primary_years(text, named, relative)
         if c.date and not years and not baseline_years:
-            ctx_years.add(c.date[:4])  # a dated report speaks of its own year unless it names another
+            ctx_years = ctx_years | {c.date[:4]}  # a dated report speaks of its own year unless it names another
         stems = frozenset(stems).union(years, baseline_years)  # "this year" in a 2026 report counts as the term 2026
         ctx_stems = frozenset(ctx_stems | ctx_years)
         passages.append(Passage(a, b, (c.source, c.source_offset(a)), ctx, prev, nxt, stems, ctx_stems,
@@ -190,15 +198,17 @@ def _read_chunk(c: Chunk) -> Reading:
 
 
 # Readings kept, by chunk (every field is part of the key: a chunk edited in place is read again). The same chunks
-# come back question after question, and reading one is about half of answering from it. A reading of a
-# 120-word chunk takes ~10 KB (measured with tracemalloc), so this holds at most ~40 MB.
-READINGS_LIMIT = 4096
-_READINGS = Memo(_read_chunk, limit=READINGS_LIMIT)
+# come back question after question, and reading one was about half of answering from it. A reading of a 120-word
+# chunk takes 30-40 KB (its sets; measured with tracemalloc), so this holds at most ~40 MB: the chunks of the last
+# hundred or so questions. Least recently used out first, one at a time (clearing a full memo at once cost a
+# question 15-30 ms).
+READINGS_LIMIT = 1024
 
 
+@lru_cache(maxsize=READINGS_LIMIT)
 def read_chunk(c: Chunk) -> Reading:
     """`c`'s passages and stems, read once (a reading depends on the chunk alone)."""
-    return _READINGS[c]
+    return _read_chunk(c)
 
 
 def build_units(hits: list[Hit]) -> list[Unit]:
