@@ -529,13 +529,23 @@ class Scoring:
             at = u.text.find(u.value) if u.value else -1
             follow = YEAR.search(u.text[at + len(u.value) : at + len(u.value) + 32]) if at >= 0 else None
             u.eligible = u.eligible and follow is not None and follow.group(0) in q.years
-        length_penalty = max(0, len(u.text) - 400) / 2000
-        u.score = u.coverage + (0.3 if u.value else 0) + 0.1 / u.rank - length_penalty
-        if q.years and not (q.years & (u.years | u.ctx_years)):
-            u.score -= 0.3  # the asked year is only this sentence's baseline ("11.1% less than in 2024")
-        if q.wh_noun and u.value and stem_in(q.wh_noun, set(content_stems(u.value))):
-            u.score += 0.2  # "which valley" answered by "Rasht Valley"
+        named = bool(q.wh_noun and u.value and stem_in(q.wh_noun, set(content_stems(u.value))))
+        u.score = self._score(u, bool(u.value), named)
         u.scored = True
+
+    def ceiling(self, u: Unit) -> float:
+        """The highest score `score` could give the unit, whatever its value turns out to be (after `cover`)."""
+        return self._score(u, True, bool(self.q.wh_noun))
+
+    def _score(self, u: Unit, valued: bool, named: bool) -> float:
+        q = self.q
+        length_penalty = max(0, len(u.text) - 400) / 2000
+        score = u.coverage + (0.3 if valued else 0) + 0.1 / u.rank - length_penalty
+        if q.years and not (q.years & (u.years | u.ctx_years)):
+            score -= 0.3  # the asked year is only this sentence's baseline ("11.1% less than in 2024")
+        if named:
+            score += 0.2  # "which valley" answered by "Rasht Valley"
+        return score
 
     def satisfies(self, u: Unit) -> bool:
         """The unit meets the question's constraints (its years, names and measured thing): it may answer if it
@@ -569,8 +579,12 @@ def score_units(q: Question, units: list[Unit]) -> None:
         scoring.score(u)
 
 
+def _rank_key(u: Unit) -> tuple[float, int, tuple[str, int]]:
+    return (-u.score, u.rank, u.key)
+
+
 def _ranked(units: list[Unit]) -> list[Unit]:
-    return sorted(units, key=lambda u: (-u.score, u.rank, u.key))
+    return sorted(units, key=_rank_key)
 
 
 # -- composing ---------------------------------------------------------------------------------------
@@ -598,9 +612,7 @@ class ExtractiveAnswerer:
         # value (finding it is most of the cost: a synthetic 10k-chunk collection has ~47 units of 84 covering
         # enough, ~12 of them meeting the constraints).
         candidates = [u for u in units if u.coverage >= MIN_COVERAGE and scoring.satisfies(u)]
-        for u in candidates:
-            scoring.score(u)
-        eligible = _ranked([u for u in candidates if u.eligible])
+        eligible = self._eligible(q, scoring, candidates)
         if not eligible:
             for u in units:
                 if not u.scored:
@@ -611,6 +623,30 @@ class ExtractiveAnswerer:
         if rivals:
             return self._conflict(q, [best] + rivals)
         return self._answer(q, best, eligible)
+
+    @staticmethod
+    def _eligible(q: Question, scoring: Scoring, candidates: list[Unit]) -> list[Unit]:
+        """The candidates that may answer, ranked, as far as the answer looks: the best one and, for a figure, every
+        one that could disagree with it. Values are sought best-first, by the highest score each candidate could
+        get, until none left could outrank the best found; then in those covering about as much of the question
+        as the best (`_disagreeing`'s rivals). All of them for an explanation, which needs no value."""
+        if q.kind == "explain":
+            pending, best = [], None
+            for u in candidates:
+                scoring.score(u)
+        else:
+            ceilings = {id(u): scoring.ceiling(u) for u in candidates}
+            pending, best = sorted(candidates, key=lambda u: ceilings[id(u)], reverse=True), None
+            while pending and (best is None or ceilings[id(pending[0])] >= best.score):  # a tie may win on rank
+                u = pending.pop(0)
+                scoring.score(u)
+                if u.eligible and (best is None or _rank_key(u) < _rank_key(best)):
+                    best = u
+        if best is not None and q.numeric and best.value:
+            for u in pending:
+                if not u.coverage < best.coverage - CONFLICT_COVERAGE_MARGIN:
+                    scoring.score(u)
+        return _ranked([u for u in candidates if u.scored and u.eligible])
 
     def _disagreeing(self, q: Question, best: Unit, eligible: list[Unit]) -> list[Unit]:
         """Equally good units from other tables or documents whose value differs from the best one's."""
