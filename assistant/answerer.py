@@ -147,7 +147,7 @@ def _primary_years(text: str, named: set[str], relative: set[str]) -> tuple[set[
 
 def _foreign_names(u: "Unit", q: Question) -> bool:
     """The sentence names someone or something else in the place of the question's missing name."""
-    asked = {canonical(stem(w)) for e in q.entities for w in words(e)} | set(q.terms)
+    asked = q.asked
     for run in _cap_runs(u.text):
         if run[0][0] == 0:
             run = run[1:]  # a sentence's first word is capitalised anyway
@@ -227,7 +227,6 @@ def build_units(hits: list[Hit]) -> list[Unit]:
 
 
 # -- value extraction ------------------------------------------------------------------------------
-_CAP_RUN = re.compile(r"(?:[A-Z][\w’'&.-]*|of|and|de|the)(?:\s+(?:[A-Z][\w’'&.-]*|of|de|the|for|and)){0,6}")
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
 _DATE_SPAN = re.compile(
     rf"\b(?:\d{{1,2}}\s{_MONTHS},?\s\d{{4}}|{_MONTHS}\s\d{{1,2}}(?:[-–]\d{{1,2}})?(?:,?\s\d{{4}})?|{_MONTHS}\s\d{{4}}"
@@ -272,7 +271,7 @@ def _cap_runs(text: str) -> list[list[tuple[int, int, str]]]:
 
 def _entity_spans(q: Question, text: str) -> list[tuple[int, int, str, float]]:
     """Names in `text` that could answer a who/which/where question, with a prior cost each."""
-    asked = {canonical(stem(w)) for e in q.entities for w in words(e)} | set(q.terms)
+    asked = q.asked
 
     def novel(tokens: list[str]) -> bool:
         stems = {canonical(stem(t)) for t in tokens if t.lower() not in _CONNECT}
@@ -483,15 +482,14 @@ class Scoring:
 
     def __init__(self, q: Question, units: list[Unit]):
         self.q = q
-        vocabulary: set[str] = set()
-        for u in units:
-            vocabulary |= u.near
-        for stems in {id(u.chunk_stems): u.chunk_stems for u in units}.values():
-            vocabulary |= stems
-        self.match = StemMatcher(vocabulary)
+        # every stem of the passages and their documents: their chunks' readings hold them all
+        readings = [read_chunk(c) for c in {id(u.chunk): u.chunk for u in units}.values()]
+        self.match = StemMatcher(frozenset().union(*(r.vocabulary for r in readings), *(r.stems for r in readings)))
         self.terms = set(q.terms)
-        n = len(units)
-        self.idf = {t: math.log(1 + (n + 1) / (1 + sum(1 for u in units if self.match(t, u.near)))) for t in self.terms}
+        n, nears = len(units), [u.near for u in units]
+        # a term's document frequency: the passages whose stems meet its variants (`map` keeps the loop in C)
+        self.idf = {t: math.log(1 + (n + 1) / (1 + n - sum(map(self.match.variants(t).isdisjoint, nears))))
+                    for t in self.terms}
         self.total = sum(self.idf[t] for t in self.terms) or 1.0
         self._stem_terms: dict[str, list[str]] = {}
         self._term_heads = {t[:5] for t in q.terms}  # a variant of a term shares its first five characters
@@ -507,12 +505,15 @@ class Scoring:
             self._stem_terms[st] = found
         return found
 
-    def cover(self, u: Unit) -> None:
-        """How much of the question (IDF-weighted) the unit states, its context, or its document."""
-        idf, match = self.idf, self.match
-        got = sum(idf[t] if match(t, u.stems) else CONTEXT_WEIGHT * idf[t] if match(t, u.ctx_stems)
-                  else CHUNK_WEIGHT * idf[t] if t in u.chunk_stems else 0 for t in self.terms)
-        u.coverage = got / self.total
+    def cover(self, units: list[Unit]) -> None:
+        """How much of the question (IDF-weighted) each unit states, its context, or its document."""
+        terms = [(t, self.match.variants(t).isdisjoint, self.idf[t]) for t in self.terms]
+        for u in units:
+            p, got = u.passage, 0
+            for t, misses, idf in terms:
+                got += idf if not misses(p.stems) else CONTEXT_WEIGHT * idf if not misses(p.ctx_stems) \
+                    else CHUNK_WEIGHT * idf if t in u.chunk_stems else 0
+            u.coverage = got / self.total
 
     def score(self, u: Unit) -> None:
         """The unit's answer value, whether it may answer, and its score (after `cover`)."""
@@ -562,20 +563,22 @@ class Scoring:
         if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
             return False  # the sentence is about another year; the context's year doesn't carry over
         near = u.near
+        if not all(match(h, near) for h in q.hard_terms):
+            return False
         for ws in self._entity_stems:
             if all(match(w, near) for w in ws):
                 continue
             # named only elsewhere in the document: fine unless this sentence names something else instead
             if not all(match(w, near) or match(w, u.chunk_stems) for w in ws) or _foreign_names(u, q):
                 return False
-        return all(match(h, near) for h in q.hard_terms)
+        return True
 
 
 def score_units(q: Question, units: list[Unit]) -> None:
     """Covers and scores every unit (the language-model answerer ranks them all as its sources)."""
     scoring = Scoring(q, units)
+    scoring.cover(units)
     for u in units:
-        scoring.cover(u)
         scoring.score(u)
 
 
@@ -606,11 +609,10 @@ class ExtractiveAnswerer:
         if not units:
             return self._abstain(q, [])
         scoring = Scoring(q, units)
-        for u in units:
-            scoring.cover(u)
+        scoring.cover(units)
         # Only a unit covering enough of the question and meeting its constraints may answer, so only those need a
-        # value (finding it is most of the cost: a synthetic 10k-chunk collection has ~47 units of 84 covering
-        # enough, ~12 of them meeting the constraints).
+        # value (finding one is the costly part: a synthetic 10k-chunk collection has ~47 units of 84 covering
+        # enough, ~14 of them meeting the constraints).
         candidates = [u for u in units if u.coverage >= MIN_COVERAGE and scoring.satisfies(u)]
         eligible = self._eligible(q, scoring, candidates)
         if not eligible:

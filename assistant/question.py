@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .text import YEAR, canonical, content_stems, normalize_word, stem, stopwords, words
 
@@ -59,6 +60,11 @@ class Question:
     @property
     def numeric(self) -> bool:
         return self.kind in ("quantity", "money", "percent")
+
+    @cached_property
+    def asked(self) -> set[str]:
+        """The stems of what the question names: its entities' words and its terms."""
+        return {canonical(stem(w)) for e in self.entities for w in words(e)} | set(self.terms)
 
 
 def _entities(q: str) -> list[str]:
