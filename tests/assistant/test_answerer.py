@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.answerer import ExtractiveAnswerer
 from assistant.errors import BadQuestion
+from assistant.types import Chunk, Hit
 
 NOTES = {
     "norland-copper.md": """---
@@ -161,3 +163,20 @@ def test_streaming_yields_growing_text_then_the_answer(notes_assistant):
     final = parts[-1]
     texts = parts[:-1]
     assert texts[-1] == final.text and all(b.startswith(a) for a, b in zip(texts, texts[1:]))
+
+
+def _hit(text: str, date: str = "2025-01-01") -> Hit:
+    chunk = Chunk(id="same-id", text=text, source="/d/note.md", doc_id="d", title="Norland notes", date=date,
+                  kind="text", start=0, end=len(text), offsets=((0, 0),))
+    return Hit(chunk, 1.0, 1)
+
+
+def test_a_chunk_changed_under_the_same_id_is_read_anew():
+    # readings of chunks are kept between questions: keyed by the whole chunk, never by its id alone
+    answerer, question = ExtractiveAnswerer(), "How much tin did Norland produce in 2024?"
+    assert answerer.answer(question, [_hit("Norland produced 5 tons of tin in 2024.")]).text == "5 tons of tin [1]"
+    assert answerer.answer(question, [_hit("Norland produced 7 tons of tin in 2024.")]).text == "7 tons of tin [1]"
+    # the year a sentence without one speaks of is its document's
+    undated = "Norland produced 9 tons of tin."
+    assert answerer.answer(question, [_hit(undated, "2024-06-01")]).text == "9 tons of tin [1]"
+    assert answerer.answer(question, [_hit(undated, "2023-06-01")]).abstained
