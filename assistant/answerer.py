@@ -125,7 +125,12 @@ def _relative_years(text: str, doc_date: str | None) -> set[str]:
 _COMPARISON_YEAR = re.compile(
     r"\b(?:than|compared (?:to|with)|from|versus|vs\.?|over|since)\s+(?:in\s+)?(?:the\s+)?(?:same\s+)?(?:[\w,.$%]+\s+){0,4}?"
     r"(?:of\s+)?((?:19|20)\d{2})\b", re.I)
-_COMPARISON_WORDS = ("than", "compared", "from", "versus", "vs", "over", "since")  # one is in every match above
+
+
+def _may_compare(low: str) -> bool:
+    """One of the words every `_COMPARISON_YEAR` match has is in `low` (lower-cased): a cheap test first."""
+    return ("than" in low or "from" in low or "over" in low or "since" in low or "compared" in low or "vs" in low
+            or "versus" in low)
 
 
 def _years_named(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
@@ -138,8 +143,7 @@ def _primary_years(text: str, named: set[str], relative: set[str]) -> tuple[set[
     years it names and says (`_years_named`)."""
     baseline = set()
     if named:  # a baseline year is a named year; the regex is run only on a sentence with one of its words
-        low = text.lower()
-        if any(w in low for w in _COMPARISON_WORDS):
+        if _may_compare(text.lower()):
             baseline = set(_COMPARISON_YEAR.findall(text))
     years = named | relative
     return years - baseline, baseline & years
@@ -239,16 +243,17 @@ _ORG_WORDS = {"university", "group", "ministry", "exchange", "company", "institu
               "department", "agency", "report", "limited", "ltd", "inc", "corporation", "administration"}
 _CONNECT = {"of", "de", "and", "for", "the"}
 _CAP_TOKEN = re.compile(r"[A-Z][\w’'&.-]*|\d+[A-Za-z][\w-]*")  # names, and codes such as "5G"
+_CAP_RUN_TOKEN = re.compile(r"[^\s,;:()“”\"]+")
 
 
 def _cap_runs(text: str) -> list[list[tuple[int, int, str]]]:
     """Runs of capitalised tokens (with connectors such as "of" inside), as lists of (start, end, token)."""
     runs, run = [], []
-    for m in re.finditer(r"[^\s,;:()“”\"]+", text):
+    for m in _CAP_RUN_TOKEN.finditer(text):
         tok = m.group(0).rstrip(".")
         end = m.start() + len(tok)
         if _CAP_TOKEN.fullmatch(tok) and not tok.isdigit():
-            run.append((m.start(), end, re.sub(r"[’']s$", "", tok)))
+            run.append((m.start(), end, tok[:-2] if tok.endswith(("'s", "’s")) else tok))
             if text[end : end + 1] in ",;:()“”\"" or m.group(0).endswith("."):
                 runs.append(run)
                 run = []

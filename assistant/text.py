@@ -166,7 +166,7 @@ class StemMatcher:
         # variants share their first five characters, so only that bucket needs a look
         self._buckets: dict[str, list[str]] = {}
         for b in vocabulary:
-            if _may_vary(b):
+            if len(b) >= 5 and not b.isdigit():  # `_may_vary`, inline: this loop is a fifth of a Scoring's making
                 self._buckets.setdefault(b[:5], []).append(b)
         self._variants: dict[str, frozenset[str]] = {}
 
