@@ -80,6 +80,7 @@ class Unit:
     satisfied: bool | None = None  # the question's constraints hold (worked out once, by `Scoring.satisfies`)
     scored: bool = False
 
+    # the passage's fields, read through it
     start, end, key, context, prev_text, next_text = map(
         _of_passage, ("start", "end", "key", "context", "prev_text", "next_text"))
     stems, ctx_stems, years, baseline_years, ctx_years, near = map(
