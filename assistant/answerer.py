@@ -143,9 +143,8 @@ def _primary_years(text: str, named: set[str], relative: set[str]) -> tuple[set[
     """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023"), given the
     years it names and says (`_years_named`)."""
     baseline = set()
-    if named:  # a baseline year is a named year; the regex is run only on a sentence with one of its words
-        if _may_compare(text.lower()):
-            baseline = set(_COMPARISON_YEAR.findall(text))
+    if named and _may_compare(text.lower()):  # a baseline year is a named year, after one of the regex's words
+        baseline = set(_COMPARISON_YEAR.findall(text))
     years = named | relative
     return years - baseline, baseline & years
 
@@ -592,7 +591,8 @@ def _rank_key(u: Unit) -> tuple[float, int, tuple[str, int]]:
     return (-u.score, u.rank, u.key)
 
 
-def _ranked(units: list[Unit]) -> list[Unit]:
+def ranked(units: list[Unit]) -> list[Unit]:
+    """Best score first; ties by retrieval rank, then by place in the source (deterministic)."""
     return sorted(units, key=_rank_key)
 
 
@@ -625,7 +625,7 @@ class ExtractiveAnswerer:
             for u in units:
                 if not u.scored:
                     scoring.score(u)  # the closest passages are ranked by score
-            return self._abstain(q, _ranked(units))
+            return self._abstain(q, ranked(units))
         best = eligible[0]
         rivals = self._disagreeing(q, best, eligible)
         if rivals:
@@ -639,22 +639,21 @@ class ExtractiveAnswerer:
         get, until none left could outrank the best found; then in those covering about as much of the question
         as the best (`_disagreeing`'s rivals). All of them for an explanation, which needs no value."""
         if q.kind == "explain":
-            pending, best = [], None
             for u in candidates:
                 scoring.score(u)
-        else:
-            ceilings = {id(u): scoring.ceiling(u) for u in candidates}
-            pending, best = sorted(candidates, key=lambda u: ceilings[id(u)], reverse=True), None
-            while pending and (best is None or ceilings[id(pending[0])] >= best.score):  # a tie may win on rank
-                u = pending.pop(0)
-                scoring.score(u)
-                if u.eligible and (best is None or _rank_key(u) < _rank_key(best)):
-                    best = u
+            return ranked([u for u in candidates if u.eligible])
+        ceilings = {id(u): scoring.ceiling(u) for u in candidates}
+        pending, best = sorted(candidates, key=lambda u: ceilings[id(u)], reverse=True), None
+        while pending and (best is None or ceilings[id(pending[0])] >= best.score):  # a tie may win on rank
+            u = pending.pop(0)
+            scoring.score(u)
+            if u.eligible and (best is None or _rank_key(u) < _rank_key(best)):
+                best = u
         if best is not None and q.numeric and best.value:
             for u in pending:
                 if not u.coverage < best.coverage - CONFLICT_COVERAGE_MARGIN:
                     scoring.score(u)
-        return _ranked([u for u in candidates if u.scored and u.eligible])
+        return ranked([u for u in candidates if u.scored and u.eligible])
 
     def _disagreeing(self, q: Question, best: Unit, eligible: list[Unit]) -> list[Unit]:
         """Equally good units from other tables or documents whose value differs from the best one's."""

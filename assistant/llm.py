@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .answerer import ExtractiveAnswerer, Unit, build_units, score_units
+from .answerer import ExtractiveAnswerer, Unit, build_units, ranked, score_units
 from .prompts import load_prompt
 from .question import analyze
 from .text import numbers_in, sentence_spans
@@ -90,7 +90,7 @@ class LLMAnswerer:
         q = analyze(question)
         units = build_units(hits)
         score_units(q, units)
-        return sorted(units, key=lambda u: (-u.score, u.rank, u.key))[: self.max_sources]
+        return ranked(units)[: self.max_sources]
 
     def stream(self, question: str, hits: list[Hit]) -> Iterator[str | Answer]:
         """Yields the model's text as it arrives, then the checked `Answer`."""
