@@ -39,13 +39,11 @@ class Passage(NamedTuple):
     start: int  # span in chunk.text
     end: int
     key: tuple[str, int]  # (source, offset in the source): one passage of overlapping chunks is read once
-    context: str
     prev_text: str
     next_text: str
     stems: frozenset[str]
     ctx_stems: frozenset[str]
-    years: frozenset[str]  # the years it is about ...
-    baseline_years: frozenset[str]  # ... and those it names only to compare with ("than in 2024")
+    all_years: frozenset[str]  # the years it names or says ("last year"); `Unit.years` tells which it is about
     ctx_years: frozenset[str]
     near: frozenset[str]  # stems | ctx_stems
 
@@ -79,12 +77,27 @@ class Unit:
     eligible: bool = False
     satisfied: bool | None = None  # the question's constraints hold (worked out once, by `Scoring.satisfies`)
     scored: bool = False
+    _years: tuple[frozenset[str], frozenset[str]] | None = None
 
     # the passage's fields, read through it
-    start, end, key, context, prev_text, next_text = map(
-        _of_passage, ("start", "end", "key", "context", "prev_text", "next_text"))
-    stems, ctx_stems, years, baseline_years, ctx_years, near = map(
-        _of_passage, ("stems", "ctx_stems", "years", "baseline_years", "ctx_years", "near"))
+    start, end, key, prev_text, next_text = map(_of_passage, ("start", "end", "key", "prev_text", "next_text"))
+    stems, ctx_stems, ctx_years, near = map(_of_passage, ("stems", "ctx_stems", "ctx_years", "near"))
+
+    @property
+    def years(self) -> frozenset[str]:
+        """The years the passage is about ..."""
+        return (self._years or self._split_years())[0]
+
+    @property
+    def baseline_years(self) -> frozenset[str]:
+        """... and those it names only to compare with ("than in 2024")."""
+        return (self._years or self._split_years())[1]
+
+    def _split_years(self) -> tuple[frozenset[str], frozenset[str]]:
+        # Worked out here, for the units whose constraints are checked, not for every passage read: coverage and
+        # the contexts need only the years a passage names, and the comparison regex was a sixth of reading a chunk.
+        self._years = _primary_years(self.text, self.passage.all_years)
+        return self._years
 
     @property
     def text(self) -> str:
@@ -134,19 +147,19 @@ def _may_compare(low: str) -> bool:
             or "versus" in low)
 
 
-def _years_named(text: str, doc_date: str | None) -> tuple[set[str], set[str]]:
-    """(years `text` names, years it says as "this year", "last year")."""
-    return set(YEAR.findall(text)), _relative_years(text, doc_date)
+def _years_named(text: str, doc_date: str | None) -> set[str]:
+    """The years `text` names or says ("this year", "last year")."""
+    named = set(YEAR.findall(text))
+    return named.union(_relative_years(text, doc_date)) if doc_date else named
 
 
-def _primary_years(text: str, named: set[str], relative: set[str]) -> tuple[set[str], set[str]]:
+def _primary_years(text: str, all_years: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
     """(years a sentence is about, years it names only as a baseline: "than in 2024", "from ... in 2023"), given the
-    years it names and says (`_years_named`)."""
-    baseline = set()
-    if named and _may_compare(text.lower()):  # a baseline year is a named year, after one of the regex's words
-        baseline = set(_COMPARISON_YEAR.findall(text))
-    years = named | relative
-    return years - baseline, baseline & years
+    years it names or says (`_years_named`)."""
+    if not all_years or not _may_compare(text.lower()):  # a baseline year is a named year, after one of its words
+        return all_years, frozenset()
+    baseline = all_years.intersection(_COMPARISON_YEAR.findall(text))
+    return all_years - baseline, baseline
 
 
 def _foreign_names(u: "Unit", q: Question) -> bool:
@@ -162,13 +175,14 @@ def _foreign_names(u: "Unit", q: Question) -> bool:
 
 
 def _read_chunk(c: Chunk) -> Reading:
-    title_stems, title_years = set(content_stems(c.title)), set(YEAR.findall(c.title))
+    # Written for speed (a question's chunks are read here unless read before, and reading was most of answering
+    # from chunks not read before): sets are built once each, as frozensets, and a passage is made as a tuple.
+    title_stems, title_years = frozenset(content_stems(c.title)), frozenset(YEAR.findall(c.title))
     if c.kind == "table_row":
         spans = [(c.row_offset, len(c.text))]
-        contexts = [f"{c.title}\n{c.table_title}\n{c.header}"]
         prevs = nexts = [""]
-        ctx_stems_of = [set(content_stems(contexts[0]))]
-        ctx_years_of = [set(YEAR.findall(contexts[0]))]
+        context = f"{c.title}\n{c.table_title}\n{c.header}"
+        ctx_stems_of, ctx_years_of = [frozenset(content_stems(context))], [frozenset(YEAR.findall(context))]
         chunk_stems = title_stems.union(content_stems(c.text))
         row = c.text[c.row_offset :]
         stems_of = [(stem("table"), *content_stems(row))]  # "... in the 2026 table?" is about rows
@@ -178,27 +192,28 @@ def _read_chunk(c: Chunk) -> Reading:
         texts = [c.text[a:b] for a, b in spans]
         prevs = [c.lead] + texts[:-1]
         nexts = texts[1:] + [""]
-        contexts = [f"{c.title}\n{p}" for p in prevs]
         # each sentence's stems and years are worked out once: a context is the title and the sentence before
         stems_of, years_of = [content_stems(t) for t in texts], [_years_named(t, c.date) for t in texts]
         ctx_stems_of = [title_stems.union(st) for st in [content_stems(c.lead)] + stems_of[:-1]]
-        ctx_years_of = [title_years.union(*ys) for ys in [_years_named(c.lead, c.date)] + years_of[:-1]]
+        ctx_years_of = [title_years.union(ys) for ys in [_years_named(c.lead, c.date)] + years_of[:-1]]
         chunk_stems = title_stems.union(*stems_of)
     passages = []
-    for (a, b), ctx, prev, nxt, stems, (named, relative), ctx_stems, ctx_years in zip(
-            spans, contexts, prevs, nexts, stems_of, years_of, ctx_stems_of, ctx_years_of):
-        text = c.text[a:b]
-        if c.kind != "table_row" and text.lstrip().startswith("|"):
+    own_year = {c.date[:4]} if c.date else ()  # a dated report speaks of its own year unless it names another
+    source, offsets, text, row = c.source, c.offsets, c.text, c.kind == "table_row"
+    shift = offsets[0][1] - offsets[0][0] if len(offsets) == 1 else None  # `c.source_offset`, for one breakpoint
+    for (a, b), prev, nxt, stems, years, ctx_stems, ctx_years in zip(
+            spans, prevs, nexts, stems_of, years_of, ctx_stems_of, ctx_years_of):
+        if not row and text[a] == "|":
             continue  # table rows are answered from their own row nodes, which carry the header
-        years, baseline_years = _primary_years(text, named, relative)
-        if c.date and not years and not baseline_years:
-            ctx_years = ctx_years | {c.date[:4]}  # a dated report speaks of its own year unless it names another
-        stems = frozenset(stems).union(years, baseline_years)  # "this year" in a 2026 report counts as the term 2026
-        ctx_stems = frozenset(ctx_stems | ctx_years)
-        passages.append(Passage(a, b, (c.source, c.source_offset(a)), ctx, prev, nxt, stems, ctx_stems,
-                                frozenset(years), frozenset(baseline_years), frozenset(ctx_years), stems | ctx_stems))
+        if not years:
+            ctx_years = ctx_years.union(own_year)
+        stems = frozenset(stems).union(years) if years else frozenset(stems)  # "this year" in a 2026 report counts
+        ctx_stems = ctx_stems.union(ctx_years)  # as the term 2026
+        key = (source, a + shift if shift is not None else c.source_offset(a))
+        passages.append(tuple.__new__(Passage, (a, b, key, prev, nxt, stems, ctx_stems, frozenset(years), ctx_years,
+                                                stems | ctx_stems)))
     vocabulary = frozenset().union(*(p.near for p in passages))
-    return Reading(tuple(passages), frozenset(chunk_stems), vocabulary)
+    return Reading(tuple(passages), chunk_stems, vocabulary)
 
 
 # Readings kept, by chunk (every field is part of the key: a chunk edited in place is read again). The same chunks
@@ -252,12 +267,13 @@ def _cap_runs(text: str) -> list[list[tuple[int, int, str]]]:
     for m in _CAP_RUN_TOKEN.finditer(text):
         tok = m.group(0).rstrip(".")
         end = m.start() + len(tok)
-        if _CAP_TOKEN.fullmatch(tok) and not tok.isdigit():
+        first = tok[:1]  # most words are in lower case: a name's first character is tested before the regex
+        if ("A" <= first <= "Z" or first.isdecimal()) and _CAP_TOKEN.fullmatch(tok) and not tok.isdigit():
             run.append((m.start(), end, tok[:-2] if tok.endswith(("'s", "’s")) else tok))
             if text[end : end + 1] in ",;:()“”\"" or m.group(0).endswith("."):
                 runs.append(run)
                 run = []
-        elif tok.lower() in _CONNECT and run:
+        elif run and tok.lower() in _CONNECT:
             run.append((m.start(), end, tok))
         else:
             if run:
@@ -562,10 +578,10 @@ class Scoring:
 
     def _satisfies(self, u: Unit) -> bool:
         q, match = self.q, self.match
-        years = u.years | u.baseline_years | u.ctx_years
-        if q.years and not q.years <= years:
+        named = u.passage.all_years  # = u.years | u.baseline_years
+        if q.years and not q.years <= named | u.ctx_years:
             return False
-        if q.years and u.years and not (q.years & (u.years | u.baseline_years)) and not u.is_row:
+        if q.years and named and not (q.years & named) and not u.is_row and u.years:
             return False  # the sentence is about another year; the context's year doesn't carry over
         near = u.near
         if not all(match(h, near) for h in q.hard_terms):

@@ -9,6 +9,9 @@ from dataclasses import asdict, dataclass, field, fields
 
 def map_offset(breaks: tuple[tuple[int, int], ...], i: int) -> int:
     """Map position `i` through sorted (text_offset, source_offset) breakpoints; verbatim between them."""
+    if len(breaks) == 1:  # a chunk cleaning dropped no line inside: no search needed
+        t, s = breaks[0]
+        return s + (i - t)
     k = max(0, bisect_right(breaks, (i, float("inf"))) - 1)
     t, s = breaks[k]
     return s + (i - t)

@@ -180,3 +180,12 @@ def test_a_chunk_changed_under_the_same_id_is_read_anew():
     undated = "Norland produced 9 tons of tin."
     assert answerer.answer(question, [_hit(undated, "2024-06-01")]).text == "9 tons of tin [1]"
     assert answerer.answer(question, [_hit(undated, "2023-06-01")]).abstained
+
+
+def test_a_year_named_only_to_compare_with_is_not_the_year_a_sentence_is_about():
+    answerer = ExtractiveAnswerer()
+    for text in ("Norland produced 430 tons of tin in 2025, more than in 2024.",
+                 "Norland produced 430 tons of tin in 2025, up from 400 tons in 2024."):
+        assert answerer.answer("How much tin did Norland produce in 2025?", [_hit(text)]).text == "430 tons of tin [1]"
+        # 2024 is the baseline: the 2025 figure is no answer for it
+        assert answerer.answer("How much tin did Norland produce in 2024?", [_hit(text)]).abstained, text

@@ -43,3 +43,9 @@ def test_value_patterns():
 def test_lexical_query_expansion_adds_forms_stemming_misses():
     assert expand_query("How much did prices rise?") == "How much did prices rise? rose risen"
     assert expand_query("plain words") == "plain words"
+
+
+def test_sentence_spans_break_at_every_line_and_only_before_a_capital_or_digit():
+    text = "First line without a stop\nA sentence. another one? Yes!  \n\n  Indented. 2024 was good.\r\nEnd"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "First line without a stop", "A sentence. another one?", "Yes!", "Indented.", "2024 was good.", "End"]
