@@ -95,7 +95,8 @@ class Unit:
 
     def _split_years(self) -> tuple[frozenset[str], frozenset[str]]:
         # Worked out here, for the units whose constraints are checked, not for every passage read: coverage and
-        # the contexts need only the years a passage names, and the comparison regex was a sixth of reading a chunk.
+        # the contexts need only the years a passage names, and the comparison regex was a sixth of reading a chunk
+        # (line-profiled ad hoc).
         self._years = _primary_years(self.text, self.passage.all_years)
         return self._years
 

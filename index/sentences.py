@@ -10,7 +10,8 @@ ABBREVIATIONS = {"u.s", "u.k", "u.n", "e.u", "dr", "mr", "mrs", "ms", "st", "inc
 
 # A full stop (or ! ? …), closing quotes or brackets, then space and a capital, digit or opening quote; or a line break,
 # which always ends a sentence (the space after a stop never runs over one).
-# (Written to start with one character class: the regex engine then skips to candidates, 2.5× faster than `\n|...`.)
+# (Written to start with one character class: the regex engine then skips to candidates; 2.5× faster than `\n|...`,
+# timed ad hoc.)
 _CUT = re.compile(r"[\n.!?…](?:(?<=\n)|(?<=[.!?…])[.!?…]*['\"”’)\]]*(?=[^\S\n]+['\"“‘(\[]?[A-Z0-9]))")
 
 
@@ -28,7 +29,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if text[m.start()] == "\n":
             cut = m.start()  # the line break belongs to neither sentence
         elif text[m.start()] == ".":
-            before = text[start : m.start()].rsplit(None, 1)  # the word before the stop, as `_last_word` reads it
+            before = text[start : m.start()].rsplit(None, 1)  # the word before the stop, lower-cased, bare
             word = _LEADING_PUNCT.sub("", before[-1].lower()).rstrip(".") if before else ""
             if word in ABBREVIATIONS or _INITIALS.fullmatch(word) is not None:
                 continue  # "U.S. Geological Survey", "(vs. Spot)", "Mr. Smith"
@@ -37,7 +38,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if stripped:
             a = start + len(seg) - len(stripped)
             spans.append((a, a + len(stripped.rstrip())))
-        start = cut + 1 if cut == m.start() else cut
+        start = m.end()  # after the line break, or after the stop
     seg = text[start:]
     stripped = seg.lstrip()
     if stripped:
