@@ -200,8 +200,7 @@ def _read_chunk(c: Chunk) -> Reading:
         chunk_stems = title_stems.union(*stems_of)
     passages = []
     own_year = {c.date[:4]} if c.date else ()  # a dated report speaks of its own year unless it names another
-    source, offsets, text, row = c.source, c.offsets, c.text, c.kind == "table_row"
-    shift = offsets[0][1] - offsets[0][0] if len(offsets) == 1 else None  # `c.source_offset`, for one breakpoint
+    source, text, row = c.source, c.text, c.kind == "table_row"
     for (a, b), prev, nxt, stems, years, ctx_stems, ctx_years in zip(
             spans, prevs, nexts, stems_of, years_of, ctx_stems_of, ctx_years_of):
         if not row and text[a] == "|":
@@ -210,8 +209,7 @@ def _read_chunk(c: Chunk) -> Reading:
             ctx_years = ctx_years.union(own_year)
         stems = frozenset(stems).union(years) if years else frozenset(stems)  # "this year" in a 2026 report counts
         ctx_stems = ctx_stems.union(ctx_years)  # as the term 2026
-        key = (source, a + shift if shift is not None else c.source_offset(a))
-        passages.append(tuple.__new__(Passage, (a, b, key, prev, nxt, stems, ctx_stems, frozenset(years), ctx_years,
+        passages.append(tuple.__new__(Passage, (a, b, (source, c.source_offset(a)), prev, nxt, stems, ctx_stems, frozenset(years), ctx_years,
                                                 stems | ctx_stems)))
     vocabulary = frozenset().union(*(p.near for p in passages))
     return Reading(tuple(passages), chunk_stems, vocabulary)

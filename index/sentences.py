@@ -20,8 +20,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
     Written here rather than calling NLTK's Punkt: importing nltk costs 1.7 s of `assistant ask`'s start-up, and
     Punkt was half of chunking's time at ingest. With the same abbreviation list it gives Punkt's spans on the
-    shared corpus (tested). One pass over the text, the span and abbreviation tests inline: the answerer splits
-    every chunk it reads, and the helper functions' calls were most of this function's time."""
+    shared corpus (tested). One pass over the whole text, the abbreviation test inline: the answerer splits every
+    chunk it reads."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _CUT.finditer(text):
@@ -33,18 +33,19 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             word = _LEADING_PUNCT.sub("", before[-1].lower()).rstrip(".") if before else ""
             if word in ABBREVIATIONS or _INITIALS.fullmatch(word) is not None:
                 continue  # "U.S. Geological Survey", "(vs. Spot)", "Mr. Smith"
-        seg = text[start:cut]
-        stripped = seg.lstrip()
-        if stripped:
-            a = start + len(seg) - len(stripped)
-            spans.append((a, a + len(stripped.rstrip())))
+        _add_span(spans, text, start, cut)
         start = m.end()  # after the line break, or after the stop
-    seg = text[start:]
+    _add_span(spans, text, start, len(text))
+    return spans
+
+
+def _add_span(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
+    """`text[a:b]` without its surrounding space, unless blank."""
+    seg = text[a:b]
     stripped = seg.lstrip()
     if stripped:
-        a = start + len(seg) - len(stripped)
+        a += len(seg) - len(stripped)
         spans.append((a, a + len(stripped.rstrip())))
-    return spans
 
 
 _LEADING_PUNCT = re.compile(r"^\W+")
