@@ -53,8 +53,10 @@ class Chunk:
     # together they halved ingest throughput, and this project's full-text search is its own BM25.
     _BLOB = "chunk"
 
-    def to_metadata(self, marker: bool = False) -> dict:
-        return {"source": self.source, self._BLOB: self.stored_json(marker), "marker": marker}
+    def to_metadata(self, marker: bool = False, order: str = "") -> dict:
+        """`order`, when given, is written just before the JSON, so that stored strings sort by it (`ChromaStore`
+        passes keys that increase with each write, see `_write_orders`)."""
+        return {"source": self.source, self._BLOB: order + self.stored_json(marker), "marker": marker}
 
     def stored_json(self, marker: bool = False) -> str:
         """Every field but `id` and `source`, as JSON. Fields at their default are left out (Chroma's write cost grows
@@ -67,7 +69,8 @@ class Chunk:
 
     @classmethod
     def from_stored(cls, id: str, source: str, stored_json: str) -> "Chunk":
-        stored = json.loads(stored_json)
+        """`stored_json` as `to_metadata` stores it: the JSON, maybe after a write-order key."""
+        stored = json.loads(stored_json if stored_json.startswith("{") else stored_json[stored_json.index("{") :])
         stored["offsets"] = tuple(tuple(p) for p in stored["offsets"])
         return cls(id=id, source=source, **stored)
 

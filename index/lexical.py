@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -80,10 +81,10 @@ class LexicalIndex:
 
         if not ids:
             return cls()
-        vocab: dict[str, int] = {}
-        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc.split()] for doc in terms]
+        vocab = Memo(lambda _: len(vocab), limit=sys.maxsize)  # term → its number, the next one for a new term
+        token_ids = [list(map(vocab.__getitem__, doc.split())) for doc in terms]  # see Memo: hits stay in C
         engine = bm25s.BM25()
-        engine.index(Tokenized(ids=token_ids, vocab=vocab), show_progress=False)
+        engine.index(Tokenized(ids=token_ids, vocab=dict(vocab)), show_progress=False)
         return cls(engine, list(ids), records)
 
     @classmethod

@@ -34,7 +34,12 @@ from .worker import Helper, WorkerGone
 BATCH_CHUNKS = 1000
 PARALLEL_MIN_FILES = 40  # below this, starting the helper process costs more than it saves
 WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported llama-index already (see _helper_pays)
-HELPER_AHEAD = 128  # files queued at the helper: it must not run dry during a long write here; jobs are ~300 bytes
+# How far the helper may run ahead of this process's writes (files sent whose results are not received yet): far
+# enough that the BM25 index it builds after its last file (~7 s at 100k chunks) is ready when this process has
+# written the rest. With a lead of 128 files (~2,500 chunks) this process waited ~6 s for it at 100k. Bounded in bytes
+# of source because the results wait on disk (~4x their source's size): 16 MB is ~27,000 of the benchmark's chunks.
+HELPER_AHEAD_BYTES = 16_000_000
+HELPER_AHEAD_FILES = 800  # and in files: the results' names wait in a pipe (64 KB) the helper would block on
 MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
 _IDLE = object()
 
@@ -145,13 +150,17 @@ def _helper_pays(files: list[Path]) -> bool:
         return True
     total = 0
     for f in files:
-        try:
-            total += f.stat().st_size
-        except OSError:
-            pass  # reported when it is read
+        total += _size(f)
         if total >= WARM_PARALLEL_MIN_BYTES:
             return True
     return False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported when it is read
 
 
 @contextmanager
@@ -264,24 +273,27 @@ class Ingestor:
         travels = getattr(self.embedder, "picklable", False)
         jobs = deque(_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
                           self.embedder if travels else None) for p in todo)
-        sent: deque[_Job] = deque()
+        sent: deque[tuple[_Job, int]] = deque()  # with each job, its file's size
+        ahead = 0  # bytes of the files sent whose results are not received yet
         if helper is not None:
             try:
                 while jobs or sent:
-                    while jobs and len(sent) < HELPER_AHEAD:
-                        helper.submit(_prepare_file, replace(jobs[0], remember=True))
-                        sent.append(jobs.popleft())
+                    while jobs and (not sent or (len(sent) < HELPER_AHEAD_FILES and ahead < HELPER_AHEAD_BYTES)):
+                        job = jobs.popleft()
+                        helper.submit(_prepare_file, replace(job, remember=True))
+                        sent.append((job, _size(job.path)))
+                        ahead += sent[-1][1]
                     if not jobs and not self._lexical_coming:
                         helper.submit(_build_lexical, None)
                         self._lexical_coming = True
                     if not helper.ready():
                         yield _IDLE
                     result = helper.receive()
-                    sent.popleft()
+                    ahead -= sent.popleft()[1]
                     yield result
             except WorkerGone as exc:  # e.g. killed by the OOM killer: finish here, more slowly
                 logging.getLogger(__name__).warning("%s; preparing the remaining files in this process", exc)
-                jobs.extendleft(reversed(sent))
+                jobs.extendleft(job for job, _ in reversed(sent))
                 self._lexical_coming = False
         yield from map(_prepare_file, jobs)
 

@@ -8,6 +8,7 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,7 +22,11 @@ from assistant.errors import CorruptIndex, EmbedderMismatch, IndexNotFound, Stor
 from assistant.types import Chunk
 
 CHROMA_SUBDIR = "chroma"
-PAGE = 2000  # records per `get` page when reading the whole collection
+# Records per page when reading the whole collection: each page costs a scan past the records before it, so at 100k
+# chunks pages of 2,000 took twice as long as pages of 10,000 (~10 MB of records), and 6x as long to read only ids.
+PAGE = 10_000
+ID_PAGE = 100_000
+IDS_PER_GET = 2000  # ids per `get` by id
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class ChromaStore:
                  collection: str = "documents", create: bool = True):
         self.index_dir = Path(index_dir)
         self.location = chroma_url or str(self.index_dir)
+        self._last_order = 0  # the last write-order key given out (`_write_orders`)
         self._client = _client(self.index_dir, chroma_url, create)
         try:
             existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
@@ -146,13 +152,25 @@ class ChromaStore:
         Returns the metadata written for each chunk."""
         write = self._col.add if new else self._col.upsert
         step = self._write_batch
+        orders = self._write_orders(len(chunks))
         written = []
         for lo in range(0, len(chunks), step):  # each call is atomic: callers put what must come last, last
             part = chunks[lo : lo + step]
-            metadatas = [c.to_metadata(marker=c.id in markers) for c in part]
+            metadatas = [c.to_metadata(marker=c.id in markers, order=o) for c, o in zip(part, orders[lo : lo + step])]
             write(ids=[c.id for c in part], embeddings=embeddings[lo : lo + step], metadatas=metadatas)
             written += metadatas
         return written
+
+    def _write_orders(self, n: int) -> list[str]:
+        """`n` keys, each greater than any before it (fixed-width hex of a microsecond clock, kept increasing), to lead
+        the stored records of the chunks written next. Chroma's SQLite indexes every string metadata value, so the
+        chunks' ~1 KB records went into that index at random places; led by these keys, they go in at its end. At
+        107,662 chunks that cut the write time by a third (67-70 s -> 44-48 s, Chroma alone, timed ad hoc, Dec 2026).
+        Short, because a record over ~1,000 bytes spills into an overflow page of that index (these 13 characters:
+        Chroma's SQLite file +8%; a 24-character key, +18%)."""
+        first = max(time.time_ns() // 1000, self._last_order + 1)
+        self._last_order = first + n - 1
+        return [f"{first + i:013x}" for i in range(n)]
 
     @cached_property
     def _write_batch(self) -> int:
@@ -168,13 +186,13 @@ class ChromaStore:
 
     def get(self, ids: list[str]) -> dict[str, Chunk]:
         out = {}
-        for lo in range(0, len(ids), PAGE):
-            res = self._col.get(ids=ids[lo : lo + PAGE], include=["documents", "metadatas"])
+        for lo in range(0, len(ids), IDS_PER_GET):
+            res = self._col.get(ids=ids[lo : lo + IDS_PER_GET], include=["documents", "metadatas"])
             out.update((i, Chunk.from_record(i, d, m)) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
         return out
 
     def all_ids(self) -> list[str]:
-        return [row[0] for row in self._iter(include=())]
+        return [row[0] for row in self._iter(include=(), page=ID_PAGE)]
 
     def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks; ids only, so a query reads no stored text
@@ -182,12 +200,13 @@ class ChromaStore:
         res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
-    def _iter(self, where: dict | None = None, include: tuple[str, ...] = ("documents", "metadatas")) -> Iterator[tuple]:
+    def _iter(self, where: dict | None = None, include: tuple[str, ...] = ("documents", "metadatas"),
+              page: int = PAGE) -> Iterator[tuple]:
         """(id, *the `include`d fields) of every record matching `where`, a page at a time."""
         include = list(include)
         offset = 0
         while True:
-            res = self._col.get(where=where, include=include, limit=PAGE, offset=offset)
+            res = self._col.get(where=where, include=include, limit=page, offset=offset)
             if not res["ids"]:
                 return
             yield from zip(*(res[key] for key in ["ids"] + include))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import select
 import subprocess
 import sys
 import tempfile
+import threading
 from itertools import count
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -43,7 +45,7 @@ class Helper:
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
 
     def submit(self, fn: Callable[[J], R], job: J) -> None:
-        """Queue a job. Jobs are small (~300 bytes): a caller keeping ~100 in flight never waits on a full pipe."""
+        """Queue a job (the helper reads its pipe on a thread of its own: a caller never waits long here)."""
         try:
             self._proc.stdin.write(pickle.dumps((fn, job)))
         except OSError:
@@ -80,19 +82,31 @@ class Helper:
         self.close()
 
 
+def _read_jobs(channel_in, jobs: queue.SimpleQueue) -> None:
+    """Move jobs from the pipe into `jobs` as they come (None after the last): the parent's `submit` never waits for
+    a pipe the helper is too busy to read, however many jobs it queues."""
+    try:
+        while True:
+            jobs.put(pickle.load(channel_in))
+    finally:  # the pipe closed, or a job would not unpickle: the helper stops, and the parent finishes without it
+        jobs.put(None)
+
+
 def _serve(spool: Path) -> None:
     """The helper's loop: (function, job) in, (ok, result or exception) out, until the parent closes the pipe."""
     channel_in, channel_out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the result channel
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_read_jobs, args=(channel_in, jobs), daemon=True).start()
     from index.pipeline import warm_up
 
     warm_up()  # the jobs' imports happen before the first job arrives
 
     for n in count():
-        try:
-            fn, job = pickle.load(channel_in)
-        except EOFError:
+        item = jobs.get()
+        if item is None:
             return
+        fn, job = item
         try:
             result = (True, fn(job))
         except Exception as exc:  # sent back and raised in the parent

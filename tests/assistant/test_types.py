@@ -22,3 +22,9 @@ def test_fields_at_their_default_are_not_stored():
     assert stored["date"] == "2025-01-02" and stored["lead"] == "Earlier line."
     undated = replace(CHUNK, date=None)
     assert Chunk.from_record("c1", None, undated.to_metadata(marker=True)) == undated
+
+
+def test_a_write_order_key_leads_the_stored_record_and_is_not_read_back():
+    meta = CHUNK.to_metadata(order="00000000000ff")
+    assert meta["chunk"] == "00000000000ff" + CHUNK.stored_json()
+    assert Chunk.from_record("c1", None, meta) == replace(CHUNK, file_hash="")

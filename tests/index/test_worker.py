@@ -133,3 +133,27 @@ def test_a_process_that_imported_llama_index_prepares_a_small_collection_itself(
     monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", sum(p.stat().st_size for p in docs.iterdir()))
     large = Assistant(index_dir=tmp_path / "ix2").ingest([docs])
     assert started == [1] and large.chunks_added == small.chunks_added
+
+
+def test_many_jobs_queued_at_once_neither_block_the_caller_nor_get_lost():
+    """~1 MB of jobs sent before any result is read: more than the pipes hold either way. The helper reads its jobs
+    on a thread of its own, so the caller's `submit` never waits on a helper blocked writing results."""
+    import threading
+
+    jobs = [f"{n:04d}" + "x" * 300 for n in range(3000)]
+    with Helper() as helper:
+        sender = threading.Thread(target=lambda: [helper.submit(len, job) for job in jobs], daemon=True)
+        sender.start()
+        sender.join(timeout=60)
+        assert not sender.is_alive(), "submit blocked"
+        assert [helper.receive() for _ in jobs] == [304] * 3000
+
+
+def test_a_helper_allowed_one_file_ahead_still_ingests_every_file(tmp_path, monkeypatch):
+    docs = _collection(tmp_path)
+    reference = Assistant(index_dir=tmp_path / "ix-ref").ingest([docs])
+    monkeypatch.setattr(pipeline, "HELPER_AHEAD_BYTES", 1)  # every file is over it: sent one at a time
+    a = Assistant(index_dir=tmp_path / "ix")
+    report = a.ingest([docs])
+    assert (report.files_read, report.chunks_added, report.skipped) == (reference.files_read, reference.chunks_added, [])
+    assert _bm25_ids(a) == sorted(a.store.all_ids())
