@@ -165,9 +165,9 @@ class ChromaStore:
         """`n` keys, each greater than any before it (fixed-width hex of a microsecond clock, kept increasing), to lead
         the stored records of the chunks written next. Chroma's SQLite indexes every string metadata value, so the
         chunks' ~1 KB records went into that index at random places; led by these keys, they go in at its end. At
-        107,662 chunks that cut the write time by a third (67-70 s -> 44-48 s, Chroma alone, timed ad hoc, Dec 2026).
-        Short, because a record over ~1,000 bytes spills into an overflow page of that index (these 13 characters:
-        Chroma's SQLite file +8%; a 24-character key, +18%)."""
+        107,662 chunks that cut the write time by a third (Chroma alone, timed ad hoc, Dec 2026: 67-70 s -> 44-48 s
+        in most runs). Short, because a record over ~1,000 bytes spills into an overflow page of that index (these
+        13 characters: Chroma's SQLite file +8%; a 24-character key, +18%)."""
         first = max(time.time_ns() // 1000, self._last_order + 1)
         self._last_order = first + n - 1
         return [f"{first + i:013x}" for i in range(n)]
