@@ -207,10 +207,11 @@ def _read_chunk(c: Chunk) -> Reading:
             continue  # table rows are answered from their own row nodes, which carry the header
         if not years:
             ctx_years = ctx_years.union(own_year)
-        stems = frozenset(stems).union(years) if years else frozenset(stems)  # "this year" in a 2026 report counts
-        ctx_stems = ctx_stems.union(ctx_years)  # as the term 2026
-        passages.append(tuple.__new__(Passage, (a, b, (source, c.source_offset(a)), prev, nxt, stems, ctx_stems, frozenset(years), ctx_years,
-                                                stems | ctx_stems)))
+        # "this year" in a 2026 report counts as the term 2026
+        stems = frozenset(stems).union(years) if years else frozenset(stems)
+        ctx_stems = ctx_stems.union(ctx_years)
+        passages.append(tuple.__new__(Passage, (a, b, (source, c.source_offset(a)), prev, nxt, stems, ctx_stems,
+                                                frozenset(years), ctx_years, stems | ctx_stems)))
     vocabulary = frozenset().union(*(p.near for p in passages))
     return Reading(tuple(passages), chunk_stems, vocabulary)
 
@@ -580,7 +581,7 @@ class Scoring:
         named = u.passage.all_years  # = u.years | u.baseline_years
         if q.years and not q.years <= named | u.ctx_years:
             return False
-        if q.years and named and not (q.years & named) and not u.is_row and u.years:
+        if q.years and not (q.years & named) and not u.is_row and u.years:
             return False  # the sentence is about another year; the context's year doesn't carry over
         near = u.near
         if not all(match(h, near) for h in q.hard_terms):
