@@ -129,6 +129,11 @@ class Citation:
     end: int
     chunk_id: str = ""
     context: str = ""  # a few sentences around the passage, for display
+    # Where the answer's short value sits in the source text (inside start..end), when the answer is a span or cell.
+    span_start: int | None = None
+    span_end: int | None = None
+    kind: str = "text"  # "text" (a sentence) | "table_row"
+    header: str = ""  # for a table row: the table's header line (pipe text), to render the row as a table
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -145,6 +150,11 @@ class Answer:
     standalone_question: str = ""
     mode: str = "extractive"
     note: str = ""  # e.g. why an LLM answer fell back to the extractive one
+    # Answers as data: the short value (a figure, a name, a date, a table cell; None when the answer is a whole
+    # sentence or an abstention), what kind of answer this is, and the answerer's confidence score.
+    value: str | None = None
+    kind: str = "sentence"  # "span" | "cell" | "sentence" | "abstain" | "conflict" | "computed" | "llm"
+    score: float = 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -155,6 +165,9 @@ class Answer:
             "conflict": self.conflict,
             "mode": self.mode,
             "note": self.note,
+            "value": self.value,
+            "kind": self.kind,
+            "score": self.score,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
         }
