@@ -459,6 +459,6 @@ def tat_prediction(text: str, value: str | None, answer_type: str) -> tuple[list
     if not raw:
         return [], scale
     if answer_type == "multi-span":
-        spans = [s.strip() for s in re.split(r",\s+|;\s*|\s+and\s+|\n+", raw) if s.strip()]
+        spans = [s.strip() for s in re.split(r"\s*(?:,\s+|;)\s*(?:and\s+)?|\s+and\s+|\n+", raw) if s.strip()]
         return spans, scale
     return [raw], scale
