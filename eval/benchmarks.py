@@ -312,7 +312,7 @@ def render_markdown(report: dict, command: str) -> str:
         for g in groups:
             cells = [fmt(k, table[n].get(g, {}).get(k)) for k in keys for n in names]
             lines.append(f"| {g} | {table['project'][g]['questions']} | " + " | ".join(cells) + " |")
-    lines += ["", "Definitions: eval/README.md."]
+    lines += ["", "Definitions: eval/BENCHMARKS.md."]
     return "\n".join(lines) + "\n"
 
 

@@ -235,7 +235,7 @@ def write_chart(report: dict, path: Path) -> None:
 def write_outputs(report: dict, out: Path, command: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     _write_rows(report["rows"], out / "results.jsonl")
-    summary = {"format": "jsonl", **{k: v for k, v in report.items() if k != "rows"}}
+    summary = {"format": "jsonl", "command": command, **{k: v for k, v in report.items() if k != "rows"}}
     (out / "report.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     (out / "report.md").write_text(render_markdown(report, command), encoding="utf-8")
     write_chart(report, out / "breakdown.png")
@@ -304,6 +304,7 @@ def run_jsonl(args, settings, path: Path) -> int:
         print(assistant.ingest([args.corpus], progress=True).summary(), file=sys.stderr)
     judge = make_judge(assistant) if args.judge else None
     report = evaluate(assistant, items, k=args.k or settings.k, baseline=not args.no_baseline, judge=judge)
+    report["embedder"] = settings.embedder
     write_outputs(report, args.out, _command())
     o, bases = report["overall"], report.get("baselines") or {}
     print(f"{'metric':<22}{'project':>10}" + "".join(f"{n:>18}" for n in bases))
@@ -326,6 +327,7 @@ def run_benchmark(args, settings, path: Path, kind: str) -> int:
     index_dir = Path(args.index_dir) if args.index_dir else None
     report = run(path, args.out, settings, sample=args.sample, seed=args.seed, baselines=not args.no_baseline,
                  k=args.k, index_dir=index_dir)
+    report["embedder"] = settings.embedder
     write_benchmark_outputs(report, args.out, _command())
     systems = report["systems"]
     print(f"{'metric':<28}" + "".join(f"{n:>18}" for n in systems))
