@@ -79,7 +79,7 @@ class Assistant:
             if self._answerer is None:
                 from .answerer import ExtractiveAnswerer
 
-                self._answerer = ExtractiveAnswerer()
+                self._answerer = ExtractiveAnswerer(self.embedder)
             return self._answerer
 
     def llm_answerer(self):
@@ -111,12 +111,12 @@ class Assistant:
         return report
 
     def retrieve(self, question: str, k: int | None = None, sources: list[str] | None = None,
-                 date_from: str | None = None, date_to: str | None = None) -> list[Hit]:
+                 date_from: str | None = None, date_to: str | None = None, vector=None) -> list[Hit]:
         from .retrieval import Filters
 
         question = self._check(question)
         filters = Filters(tuple(sources or ()), date_from, date_to)
-        return self.retriever.retrieve(question, k or self.settings.k, filters)
+        return self.retriever.retrieve(question, k or self.settings.k, filters, vector=vector)
 
     def ask(self, question: str, history: History | None = None, k: int | None = None, mode: str | None = None,
             **filters) -> Answer:
@@ -140,8 +140,9 @@ class Assistant:
             hits = self.retrieve(standalone, k, **filters)
             parts = llm.stream(standalone, hits)
         else:
-            hits = self.retrieve(standalone, k, **filters)
-            parts = iter([self.answerer.answer(standalone, hits)])
+            vector = self.embedder.embed_query(standalone)  # once: retrieval and the answerer share it
+            hits = self.retrieve(standalone, k, vector=vector, **filters)
+            parts = iter([self.answerer.answer(standalone, hits, vector)])
         for part in parts:
             if isinstance(part, Answer):
                 part.question, part.standalone_question = question, standalone

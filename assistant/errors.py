@@ -28,6 +28,10 @@ class EmbedderUnavailable(AssistantError):
     pass
 
 
+class ModelUnavailable(AssistantError):
+    """A model package the answerer needs is missing or damaged."""
+
+
 class StoreUnavailable(AssistantError):
     pass
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .answerer import ExtractiveAnswerer, Unit, build_units, ranked, score_units
+from .answerer import ExtractiveAnswerer, citation_for
+from .candidates import Candidate
 from .prompts import load_prompt
-from .question import analyze
 from .text import numbers_in, sentence_spans
 from .types import Answer, Hit
 
@@ -30,7 +30,7 @@ def make_llm(settings):
     )
 
 
-def check_answer(text: str, sources: list[Unit]) -> tuple[str, list[int], list[str]]:
+def check_answer(text: str, sources: list[Candidate]) -> tuple[str, list[int], list[str]]:
     """Validate a model's answer against its sources.
 
     Returns (answer text renumbered in order of first use, the source indexes used in that order, problems).
@@ -86,11 +86,10 @@ class LLMAnswerer:
             return rule_based
         return text if 3 <= len(text) <= 500 else rule_based
 
-    def sources_for(self, question: str, hits: list[Hit]) -> list[Unit]:
-        q = analyze(question)
-        units = build_units(hits)
-        score_units(q, units)
-        return ranked(units)[: self.max_sources]
+    def sources_for(self, question: str, hits: list[Hit]) -> list[Candidate]:
+        """The passages the model is given: the extractive answerer's best-scored candidates."""
+        scored = self.fallback.rank(self.fallback.read(question, self.fallback.embedder.embed_query(question)), hits)
+        return [s.candidate for s in scored[: self.max_sources]]
 
     def stream(self, question: str, hits: list[Hit]) -> Iterator[str | Answer]:
         """Yields the model's text as it arrives, then the checked `Answer`."""
@@ -117,7 +116,7 @@ class LLMAnswerer:
             final = part
         return final
 
-    def _checked(self, question: str, hits: list[Hit], text: str, sources: list[Unit]) -> Answer:
+    def _checked(self, question: str, hits: list[Hit], text: str, sources: list[Candidate]) -> Answer:
         if not text:
             return self._fallback(question, hits, "the language model returned an empty reply")
         if REFUSAL in text:
@@ -131,7 +130,7 @@ class LLMAnswerer:
         if not order:
             return self._fallback(question, hits, "the language model's answer had no valid citation"
                                   + (f" ({'; '.join(problems)})" if problems else ""))
-        citations = [sources[n - 1].citation(i) for i, n in enumerate(order, start=1)]
+        citations = [citation_for(i, sources[n - 1], None) for i, n in enumerate(order, start=1)]
         conflict = bool(re.search(r"\b(disagree|differ|conflict|inconsistent)", checked, re.I))
         return Answer(checked, citations, conflict=conflict, mode="llm", note="; ".join(problems))
 

