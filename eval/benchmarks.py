@@ -102,12 +102,12 @@ def score_tatqa(q: formats.BenchQuestion, pred: Prediction, doc_text: str) -> di
     return {
         "em": em, "f1": f1,
         "span_f1": f1 if q.answer_type in ("span", "multi-span") else None,
-        "scale_ok": float(scale == q.scale) if not pred.abstained else 0.0,
+        "scale_ok": float(bool(spans) and scale == q.scale),
         # every gold span inside the answer text (one for most types; all for multi-span)
         "contains": float(not pred.abstained and all(metrics.squad_contains(plain, [g]) for g in gold_for_text)),
         "cite_ok": float(not pred.abstained and place["cited_ok"]),
         "wrong_abstain": float(pred.abstained),
-        "answer_words": metrics.word_count(plain) if not pred.abstained else None,
+        "answer_words": metrics.word_count(plain) if not pred.abstained and plain else None,
         "gold_rank": place["gold_rank"],
     }
 
@@ -225,25 +225,51 @@ def run_tatqa(path: Path, out: Path, settings, sample: int | None = None, seed: 
     for q in questions:
         by_excerpt[q.group].append(q)
     base_dir = index_dir or out / "index" / "tatqa"
-    rows, ingest_s = [], 0.0
+    names = ["project"] + (["llama_index", "nearest_sentence"] if baselines else [])
+    rows, ingest_s, failed = [], 0.0, []
     with tqdm(total=len(questions), desc="tatqa", unit="q", disable=None if progress else True) as bar:
         for doc in docs:
             # one collection per excerpt, all with the same settings (the embedding model is shared per process)
             assistant = Assistant(settings=settings.model_copy(update={"index_dir": base_dir / formats.slug(doc.uid)}))
             t0 = time.perf_counter()
-            _check_skipped(assistant.ingest([doc.path], prune=True, progress=False))
-            ingest_s += time.perf_counter() - t0
+            try:
+                _check_skipped(assistant.ingest([doc.path], prune=True, progress=False))
+            except Exception as exc:  # noqa: BLE001 — one excerpt the indexer fails on must not end a long run
+                failed.append(_failed_excerpt(doc, exc))
+                rows += _failed_rows(names, by_excerpt[doc.uid], bar)
+                continue
+            finally:
+                ingest_s += time.perf_counter() - t0
             bases = _baselines(assistant, [str(doc.path)]) if baselines else []
             rows += _ask_all(assistant, bases, by_excerpt[doc.uid], score_tatqa, k, _doc_texts([doc.path]), bar)
-    names = ["project"] + (["llama_index", "nearest_sentence"] if baselines else [])
     systems = {name: summarize_tatqa([r for r in rows if r["system"] == name]) for name in names}
     systems["project"]["ingest_s"] = ingest_s
     keys = ["em", "f1", "cite_ok"]
     return {"format": "tatqa", "file": str(path), "excerpts": len(docs), "sample": sample, "seed": seed,
-            "systems": systems,
+            "failed_excerpts": failed, "systems": systems,
             "by_answer_type": {n: breakdown([r for r in rows if r["system"] == n], "answer_type", keys) for n in names},
             "by_answer_from": {n: breakdown([r for r in rows if r["system"] == n], "answer_from", keys) for n in names},
             "rows": rows}
+
+
+def _failed_excerpt(doc, exc: Exception) -> dict:
+    import sys
+
+    why = f"{type(exc).__name__}: {exc}"
+    print(f"warning: excerpt {doc.uid} could not be ingested ({why}); its questions score 0", file=sys.stderr)
+    return {"uid": doc.uid, "path": str(doc.path), "error": why}
+
+
+def _failed_rows(names: list[str], questions: list, bar) -> list[dict]:
+    """The questions of an excerpt that could not be ingested, scored as unanswered by every system: a failure
+    counts against the numbers instead of vanishing from them."""
+    rows = []
+    for q in questions:
+        for name in names:
+            pred = Prediction("", kind="error")
+            rows.append(_row(name, q, pred, score_tatqa(q, pred, "")))
+        bar.update(1)
+    return rows
 
 
 def _baselines(assistant, files: list[str]) -> list:
@@ -299,6 +325,8 @@ def render_markdown(report: dict, command: str) -> str:
              "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for key in HEADLINE[kind]:
         lines.append(f"| {key} | " + " | ".join(fmt(key, systems[n].get(key)) for n in names) + " |")
+    for f in report.get("failed_excerpts") or []:
+        lines += ["", f"**Excerpt {f['uid']} could not be ingested** ({f['error']}); its questions score 0."]
     for title, field in [("By article", "by_article"), ("By answer type", "by_answer_type"),
                          ("By answer source", "by_answer_from")]:
         if field not in report:

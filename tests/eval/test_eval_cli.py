@@ -94,3 +94,20 @@ def test_jsonl_split_selects_items_and_items_without_a_split_are_dev(tmp_path):
     assert [i["id"] for i in load_items(path, "dev")] == ["a", "c"]
     assert [i["id"] for i in load_items(path, "test")] == ["b"]
     assert [i["id"] for i in load_items(path, "all")] == ["a", "b", "c"]
+
+
+def test_an_excerpt_the_indexer_fails_on_is_reported_and_scores_zero(tmp_path, monkeypatch):
+    from assistant.core import Assistant
+    from assistant.settings import load_settings
+    from eval import benchmarks
+
+    def broken_ingest(self, paths, prune=False, progress=False):
+        raise RuntimeError("indexer bug")
+
+    monkeypatch.setattr(Assistant, "ingest", broken_ingest)
+    report = benchmarks.run_tatqa(DATA / "tiny_tatqa.json", tmp_path, load_settings(embedder="hash"),
+                                  baselines=False, progress=False)
+    assert report["failed_excerpts"][0]["uid"] == "bike-share-2020"
+    assert "indexer bug" in report["failed_excerpts"][0]["error"]
+    assert report["systems"]["project"]["questions"] == 5
+    assert report["systems"]["project"]["f1"] == 0.0 and report["systems"]["project"]["em"] == 0.0
