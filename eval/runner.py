@@ -119,6 +119,7 @@ def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, pr
                      "reference": item.get("answer", ""), "abstained": ans.abstained, "conflict": ans.conflict,
                      "citations": [c.to_dict() for c in ans.citations], "latency_ms": round(latencies[-1], 2), **s})
     overall = metrics.aggregate(items, scores, answers)
+    overall["answer_words"] = _answer_words([r["prediction"] for r in rows], answers)
     overall["latency_p50_ms"] = metrics.percentile(latencies, 0.5)
     overall["latency_p95_ms"] = metrics.percentile(latencies, 0.95)
     judged = [s for s in scores if "judge_faithful" in s]
@@ -163,30 +164,38 @@ def evaluate_baseline(assistant, items: list[dict], k: int = 8, progress: bool =
 
     out = {}
     for base in make_baselines(assistant):
-        scores, answers, latencies = [], [], []
+        scores, answers, latencies, texts = [], [], [], []
         for item in tqdm(items, desc=base.name, unit="q", disable=None if progress else True):
             pred = base.answer(item["question"], history=[tuple(t) for t in item.get("history", [])])
             latencies.append(pred.latency_ms)
+            texts.append(pred.text)
             scores.append(metrics.score_item(item, pred.text, pred.abstained, pred.conflict,
                                              [c.passage for c in pred.citations], [c.passage for c in pred.retrieved]))
             answers.append({"abstained": pred.abstained, "conflict": pred.conflict})
         overall = metrics.aggregate(items, scores, answers)
+        overall["answer_words"] = _answer_words(texts, answers)
         overall["latency_p50_ms"] = metrics.percentile(latencies, 0.5)
         overall["latency_p95_ms"] = metrics.percentile(latencies, 0.95)
         out[base.name] = overall
     return out
 
 
+def _answer_words(texts: list[str], answers: list[dict]) -> float | None:
+    """Mean length in words of the answers given (abstentions left out)."""
+    given = [metrics.word_count(t) for t, a in zip(texts, answers) if not a["abstained"]]
+    return sum(given) / len(given) if given else None
+
+
 SUMMARY_KEYS = ["accuracy", "f1", "citation_precision", "citation_recall", "hit@1", "hit@5", "mrr",
                 "abstention_precision", "abstention_recall", "conflicts_surfaced", "hallucination_rate", "crag_score",
-                "latency_p50_ms", "latency_p95_ms", "judge_faithfulness", "judge_correctness"]
+                "answer_words", "latency_p50_ms", "latency_p95_ms", "judge_faithfulness", "judge_correctness"]
 BASELINE_NAMES = ("llama_index", "nearest_sentence")
 
 
 def _fmt(key: str, value) -> str:
     if value is None:
         return "—"
-    return f"{value:.1f}" if key.endswith("_ms") else f"{value:.3f}"
+    return f"{value:.1f}" if key.endswith("_ms") or key == "answer_words" else f"{value:.3f}"
 
 
 def render_markdown(report: dict, command: str) -> str:
