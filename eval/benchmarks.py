@@ -194,7 +194,7 @@ def run_squad(path: Path, out: Path, settings, sample: int | None = None, seed: 
     articles = formats.read_squad(path)
     questions = formats.write_squad_docs(articles, out / "docs" / "squad")
     chosen = sample_squad(questions, sample, seed)
-    assistant = Assistant(settings=settings.model_copy(update={"index_dir": index_dir or out / "index" / "squad"}))
+    assistant = Assistant(settings=_collection_settings(settings, index_dir or out / "index" / "squad", "squad"))
     t0 = time.perf_counter()
     report = assistant.ingest([out / "docs" / "squad"], prune=True, progress=progress)
     ingest_s = time.perf_counter() - t0
@@ -230,7 +230,8 @@ def run_tatqa(path: Path, out: Path, settings, sample: int | None = None, seed: 
     with tqdm(total=len(questions), desc="tatqa", unit="q", disable=None if progress else True) as bar:
         for doc in docs:
             # one collection per excerpt, all with the same settings (the embedding model is shared per process)
-            assistant = Assistant(settings=settings.model_copy(update={"index_dir": base_dir / formats.slug(doc.uid)}))
+            name = formats.slug(doc.uid)
+            assistant = Assistant(settings=_collection_settings(settings, base_dir / name, f"tatqa-{name}"))
             t0 = time.perf_counter()
             try:
                 _check_skipped(assistant.ingest([doc.path], prune=True, progress=False))
@@ -250,6 +251,15 @@ def run_tatqa(path: Path, out: Path, settings, sample: int | None = None, seed: 
             "by_answer_type": {n: breakdown([r for r in rows if r["system"] == n], "answer_type", keys) for n in names},
             "by_answer_from": {n: breakdown([r for r in rows if r["system"] == n], "answer_from", keys) for n in names},
             "rows": rows}
+
+
+def _collection_settings(settings, index_dir: Path, collection: str):
+    """The same settings for a benchmark collection of its own: its index folder, and on a Chroma server its own
+    collection name (otherwise every excerpt would land in one server collection)."""
+    update = {"index_dir": Path(index_dir)}
+    if settings.chroma_url:
+        update["collection"] = collection[:63]
+    return settings.model_copy(update=update)
 
 
 def _failed_excerpt(doc, exc: Exception) -> dict:
