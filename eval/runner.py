@@ -188,14 +188,13 @@ def _answer_words(texts: list[str], answers: list[dict]) -> float | None:
 
 SUMMARY_KEYS = ["accuracy", "f1", "citation_precision", "citation_recall", "hit@1", "hit@5", "mrr",
                 "abstention_precision", "abstention_recall", "conflicts_surfaced", "hallucination_rate", "crag_score",
-                "answer_words", "latency_p50_ms", "latency_p95_ms", "judge_faithfulness", "judge_correctness"]
-BASELINE_NAMES = ("llama_index", "nearest_sentence")
+                "answer_words", "latency_p50_ms", "latency_p95_ms", "ingest_s", "judge_faithfulness", "judge_correctness"]
 
 
 def _fmt(key: str, value) -> str:
     if value is None:
         return "—"
-    return f"{value:.1f}" if key.endswith("_ms") or key == "answer_words" else f"{value:.3f}"
+    return f"{value:.1f}" if key.endswith(("_ms", "_s")) or key == "answer_words" else f"{value:.3f}"
 
 
 def render_markdown(report: dict, command: str) -> str:
@@ -307,12 +306,20 @@ def run_jsonl(args, settings, path: Path) -> int:
 
     if args.index_dir is None and settings.chroma_url is None:
         settings = settings.model_copy(update={"index_dir": args.out / "index"})
+    from assistant.errors import ConfigError
+
+    if args.sample is not None:
+        raise ConfigError("--sample is for SQuAD and TAT-QA files; a JSONL set is asked in full (use --split)")
     items = load_items(path, args.split)
     assistant = Assistant(settings=settings)
+    ingest_s = None
     if args.corpus:
+        t0 = time.perf_counter()
         print(assistant.ingest([args.corpus], progress=True).summary(), file=sys.stderr)
+        ingest_s = time.perf_counter() - t0
     judge = make_judge(assistant) if args.judge else None
     report = evaluate(assistant, items, k=args.k or settings.k, baseline=not args.no_baseline, judge=judge)
+    report["overall"]["ingest_s"] = ingest_s  # None when the index was already built
     report["embedder"] = settings.embedder
     write_outputs(report, args.out, _command())
     o, bases = report["overall"], report.get("baselines") or {}
