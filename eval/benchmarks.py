@@ -24,8 +24,8 @@ RECALL_KS = (1, 5, 10, 20)
 
 
 def proportional_counts(sizes: dict, n: int) -> dict:
-    """n split over the strata in proportion to their sizes (largest remainders; every stratum that gets a share
-    of at least one keeps one when n allows)."""
+    """n split over the strata in proportion to their sizes: each gets the whole part of its share, the units left
+    go to the largest remainders (ties by the stratum's name, so the split is fixed)."""
     total = sum(sizes.values())
     if n >= total:
         return dict(sizes)

@@ -1,13 +1,17 @@
 """Scoring functions: pure, so they are tested on known inputs → known scores.
 
-Normalisation follows SQuAD's (lower case, no punctuation, no articles, single spaces) with two changes for
-figures: thousands separators go (`6,400` = `6400`) and decimal points, `%` and `$` stay (`21.2%` ≠ `212`);
-`tonnes` = `tons`, `percent` = `%`.
+The project's JSONL sets: normalisation follows SQuAD's (lower case, no punctuation, no articles, single spaces)
+with two changes for figures: thousands separators go (`6,400` = `6400`) and decimal points, `%` and `$` stay
+(`21.2%` ≠ `212`); `tonnes` = `tons`, `percent` = `%`.
+
+The public benchmarks (below `Benchmark metrics`) use each benchmark's own official normalisation, unchanged, so
+their numbers compare with published ones: SQuAD 2.0's `normalize_answer` and TAT-QA's number-aware one.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -138,6 +142,7 @@ def _hit(scores: list[dict], k: int) -> float:
 # Benchmark metrics (SQuAD 2.0, TAT-QA): pure functions over strings, offsets and flags.
 
 _MARKERS = re.compile(r"\s*\[\d+\]")
+_PUNCT = set(string.punctuation)
 
 
 def strip_markers(text: str) -> str:
@@ -277,9 +282,6 @@ def mean_of(rows: list[dict], key: str) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-import string as _string  # noqa: E402  (kept next to its only use)
-
-_PUNCT = set(_string.punctuation)
 
 
 # ------------------------------------------------------------------------------------------------------------
