@@ -336,14 +336,22 @@ def tatqa_excerpt_text(ex: TatExcerpt) -> tuple[str, Region | None, dict[int, Re
 
 def header_row_count(rows: list[list[str]]) -> int:
     """How many leading rows form the header: the leading rows that are mostly empty (a spanning heading such as
-    "Years Ended September 30," over its columns) plus the first row after them. At least 1 when there is a row;
-    a table whose rows are all mostly empty keeps a one-row header."""
+    "Years Ended September 30," over its columns), the first row after them, then any rows that still read as
+    column labels — an empty first cell and no digit anywhere ("Cost | Gains | Losses", a units row "€m | €m").
+    At least 1 when there is a row; at least one row is left for the body when the table has two or more."""
     n = 0
     while n < len(rows) and _mostly_empty(rows[n]):
         n += 1
     if n >= len(rows) - 1:
         return min(1, len(rows))
-    return n + 1
+    n += 1
+    while n < len(rows) - 1 and _label_row(rows[n]):
+        n += 1
+    return n
+
+
+def _label_row(row: list[str]) -> bool:
+    return not row[0].strip() and any(c.strip() for c in row) and not any(ch.isdigit() for c in row for ch in c)
 
 
 def _mostly_empty(row: list[str]) -> bool:

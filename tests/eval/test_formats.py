@@ -75,6 +75,15 @@ def test_header_rows_merge_only_while_the_leading_rows_are_mostly_empty():
              ["", "2019", "2018", "2019", "2018"], ["Rate", "4%", "3%", "2%", "1%"]]
     header, body = formats.merge_header(three)
     assert header == ["", "Domestic Sept 30, 2019", "2018", "Abroad Sept 30, 2019", "2018"] and len(body) == 1
+    labels = [["", "", "As of December 31, 2019", "", ""], ["", "Amortized", "Unrealized", "Unrealized", "Fair"],
+              ["", "Cost", "Gains", "Losses", "Value"], ["Bonds", "$129,499", "$—", "$3,433", "$126,066"],
+              ["", "1,000", "", "", "1,000"]]
+    header, body = formats.merge_header(labels)
+    assert header == ["", "Amortized Cost", "As of December 31, 2019 Unrealized Gains", "Unrealized Losses",
+                      "Fair Value"]
+    assert body == labels[3:]  # a row with figures stays a body row, label or not
+    units = [["", "2019", "2018"], ["", "€m", "€m"], ["Revenue", "5", "4"]]
+    assert formats.merge_header(units) == (["", "2019 €m", "2018 €m"], [["Revenue", "5", "4"]])
     ragged = [["Item", "2019"], ["Rent", "3", "extra"]]
     assert formats.merge_header(ragged) == (["Item", "2019", ""], [["Rent", "3", "extra"]])
 
