@@ -58,7 +58,7 @@ def notes_assistant(tmp_path_factory) -> Assistant:
     docs.mkdir()
     for name, text in NOTES.items():
         (docs / name).write_text(text, encoding="utf-8")
-    a = Assistant(index_dir=root / "index")
+    a = Assistant(embedder="hash", index_dir=root / "index")
     a.ingest([docs])
     return a
 
