@@ -46,8 +46,18 @@ class Assistant:
             if self._embedder is None:
                 from index.embedders import make_embedder
 
-                self._embedder = make_embedder(self.settings.embedder, self.settings.allow_downloads)
+                self._embedder = make_embedder(self._embedder_spec(), self.settings.allow_downloads)
             return self._embedder
+
+    def _embedder_spec(self) -> str:
+        """The embedder asked for; when none was (settings default), the one an existing index was built with, so an
+        index built with `hash` before `minilm` became the default keeps opening as it did."""
+        s = self.settings
+        if "embedder" in s.model_fields_set:
+            return s.embedder
+        from index.store import recorded_embedder
+
+        return recorded_embedder(Path(s.index_dir), s.chroma_url, s.collection) or s.embedder
 
     @property
     def store(self):

@@ -64,6 +64,24 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
         raise CorruptIndex(str(index_dir), f"{type(exc).__name__}: {exc}") from None
 
 
+def recorded_embedder(index_dir: Path, chroma_url: str | None = None, collection: str = "documents") -> str | None:
+    """The `--embedder` value an existing index was built with (`hash:256`, `minilm`), or None: no index yet, or one
+    built with a model folder whose path the collection doesn't record. Never creates anything; a store that can't
+    be opened gives None here and its clear error when it is opened for real."""
+    from .embedders import spec_of
+
+    if not chroma_url and not (Path(index_dir) / CHROMA_SUBDIR).is_dir():
+        return None
+    try:
+        client = _client(Path(index_dir), chroma_url, create=False)
+        name = (client.get_collection(collection, embedding_function=None).metadata or {}).get("embedder")
+    except Exception:
+        return None
+    if not name or name.startswith("st:"):
+        return None
+    return spec_of(name)
+
+
 class ChromaStore:
     def __init__(self, index_dir: Path, embedder_name: str, dim: int, chroma_url: str | None = None,
                  collection: str = "documents", create: bool = True):

@@ -19,7 +19,7 @@ def test_ingest_ask_and_stats(tmp_path):
                                   encoding="utf-8")
     (docs / "empty.txt").write_text("", encoding="utf-8")
     ix = str(tmp_path / "ix")
-    r = run("ingest", str(docs), "--index-dir", ix, "--no-progress")
+    r = run("ingest", str(docs), "--index-dir", ix, "--embedder", "hash", "--no-progress")
     assert r.returncode == 0, r.stderr
     assert "chunks added: 1" in r.stdout and "empty.txt: empty file" in r.stdout
 
@@ -46,7 +46,7 @@ def test_errors_are_clean_messages_not_tracebacks(tmp_path):
 
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "a.txt").write_text("Tin reserves reached 10 tons.", encoding="utf-8")
-    run("ingest", str(tmp_path / "d"), "--index-dir", str(tmp_path / "ix"), "--no-progress")
+    run("ingest", str(tmp_path / "d"), "--index-dir", str(tmp_path / "ix"), "--embedder", "hash", "--no-progress")
     r = run("ask", "   ", "--index-dir", str(tmp_path / "ix"))
     assert r.returncode == 2 and "empty" in r.stderr and "Traceback" not in r.stderr
 

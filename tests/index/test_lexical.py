@@ -81,7 +81,7 @@ def _small_assistant(tmp_path):
     docs.mkdir()
     for i, text in enumerate(TEXTS[:5]):
         (docs / f"n{i}.txt").write_text(text, encoding="utf-8")
-    a = Assistant(index_dir=tmp_path / "ix")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     a.ingest([docs])
     return a
 
@@ -133,7 +133,7 @@ def test_an_index_saved_without_local_records_gets_them_at_first_use(tmp_path):
     a = _small_assistant(tmp_path)
     expected = [h.chunk for h in a.retrieve("silver output", k=3)]
     (tmp_path / "ix" / "bm25" / OFFSETS).unlink()
-    b = Assistant(index_dir=tmp_path / "ix")
+    b = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     assert [h.chunk for h in b.retrieve("silver output", k=3)] == expected
     assert b.retriever.lexical().records is not None
     assert (tmp_path / "ix" / "bm25" / OFFSETS).is_file()  # saved for the next process
