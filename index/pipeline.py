@@ -245,10 +245,15 @@ class Ingestor:
             bar.close()
             if prune:
                 self._prune(states, report)
-            if self._generation is not None or not LexicalIndex.is_current(self.index_dir, self.store.generation):
+            if self._generation is not None or not self._lexical_covers_store():
                 self._rebuild_lexical(self._helper_lexical(helper))
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _lexical_covers_store(self) -> bool:
+        """Whether the saved BM25 index and records are whole and hold exactly the store's chunks, of its generation
+        (else this ingest repairs them, even when every file is unchanged)."""
+        return LexicalIndex.covers(self.index_dir, self.store.generation, self.store.all_ids())
 
     def _needs_work(self, path: Path, states: dict, report: IngestReport) -> bool:
         """False for a file whose content the index already holds (counted as unchanged) or that can't be read."""
@@ -360,14 +365,14 @@ class Ingestor:
         records = self._records
         if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids) and all(i in records for i in ids):
             prebuilt.records = records
-            prebuilt.save(self.index_dir, generation)
+            prebuilt.save(self.index_dir, generation, writer=True)
             return
         old = self.store.get([i for i in ids if i not in self._terms or i not in records])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
         for c in old.values():
             records.add_chunk(c)
         kept = [i for i in ids if i in terms and i in records]
-        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation)
+        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation, writer=True)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):
