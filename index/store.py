@@ -8,6 +8,7 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -197,7 +198,15 @@ class ChromaStore:
     def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks; ids only, so a query reads no stored text
         (callers fetch the few chunks they keep with `get`)."""
-        res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
+        from chromadb.errors import InternalError
+
+        try:
+            res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
+        except InternalError as exc:
+            # Another process is writing the collection and has not yet put its vector index on disk ("Nothing
+            # found on disk"): the lexical side answers alone until it has.
+            logging.getLogger(__name__).warning("vector search unavailable, lexical search only: %s", exc)
+            return []
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     def _iter(self, where: dict | None = None, include: tuple[str, ...] = ("documents", "metadatas"),
