@@ -122,9 +122,12 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
     for kind, text, breaks, row_offset, title, header, lead in pending:
         start = breaks[0][1]
         end = breaks[-1][1] + (len(text) - breaks[-1][0])
+        # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its
+        # title or header, and two identical rows ("Total | 5 | 4" twice) must stay two chunks (issue 21).
+        own_start = breaks[-1][1] if kind == "table_row" else start
         chunks.append(
             Chunk(
-                id=chunk_id(doc.doc_id, kind, start, text),
+                id=chunk_id(doc.doc_id, kind, own_start, text),
                 text=text,
                 source=doc.source,
                 doc_id=doc.doc_id,

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import numpy as np
+
 from assistant.types import Chunk
 
 from .memo import Memo
@@ -32,6 +34,7 @@ SAVE_LOCK = "bm25.lock"
 INGEST_LOCK = "ingest.lock"  # held by the ingest (index.pipeline.ingest_lock)
 TMP_PREFIX = "bm25.tmp-"
 OLD_PREFIX = "bm25.old-"
+NO_TERM = "\x00"
 
 
 def _stemmer():
@@ -93,8 +96,12 @@ class LexicalIndex:
             return cls()
         vocab = Memo(lambda _: len(vocab), limit=sys.maxsize)  # term → its number, the next one for a new term
         token_ids = [list(map(vocab.__getitem__, doc.split())) for doc in terms]  # see Memo: hits stay in C
+        # Chunks whose text is only stop words or one-letter tokens ("It is.", "x") have no terms; bm25s can't index
+        # an empty vocabulary, so it gets one term no query can contain (a token is two word characters or more).
+        vocabulary = dict(vocab) or {NO_TERM: 0}
         engine = bm25s.BM25()
-        engine.index(Tokenized(ids=token_ids, vocab=dict(vocab)), show_progress=False)
+        with np.errstate(divide="ignore", invalid="ignore"):  # every document of length 0 (the case above)
+            engine.index(Tokenized(ids=token_ids, vocab=vocabulary), show_progress=False)
         return cls(engine, list(ids), records)
 
     @classmethod
