@@ -14,6 +14,7 @@ import json
 import shutil
 import sys
 import tempfile
+import unicodedata
 import uuid
 import zlib
 from contextlib import contextmanager
@@ -194,6 +195,8 @@ class LexicalIndex:
         import bm25s
 
         k = max(1, min(k, self.size))
+        if not query.isascii():  # as the chunks' terms were made (`index.tokens.word_tokens`)
+            query = unicodedata.normalize("NFKC", query)
         try:
             # As BM25Retriever does: the query is stemmed but keeps its stop words (they have no postings).
             tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)

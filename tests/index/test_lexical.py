@@ -68,8 +68,11 @@ def test_analyze_equals_bm25s_on_every_line_of_the_corpus(corpus_dir):
 
     lines = [line for path in sorted(corpus_dir.iterdir()) if path.is_file()
              for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-    expected = bm25s.tokenize(lines, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False,
-                              return_ids=False)
+    import unicodedata
+
+    # bm25s's tokens of the lines under NFKC ("m³" is indexed as "m3", as a question types it)
+    expected = bm25s.tokenize([unicodedata.normalize("NFKC", line) for line in lines], stopwords="en",
+                              stemmer=Stemmer.Stemmer("english"), show_progress=False, return_ids=False)
     assert len(lines) > 200
     assert analyze(lines) == [" ".join(t) for t in expected]
 
