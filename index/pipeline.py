@@ -163,9 +163,16 @@ def _size(path: Path) -> int:
         return 0  # reported when it is read
 
 
+_held_locks: set[Path] = set()  # index directories whose ingest lock this process holds
+
+
 @contextmanager
 def ingest_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
+    key = Path(index_dir).resolve()
+    if key in _held_locks:  # this process holds it already (an ingest opening a store that repairs itself)
+        yield
+        return
     index_dir.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir / "ingest.lock"
     with open(lock_path, "a+") as fh:
@@ -178,9 +185,11 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
+        _held_locks.add(key)
         try:
             yield
         finally:
+            _held_locks.discard(key)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
