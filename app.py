@@ -37,19 +37,20 @@ CSS = """
 .understood {color: #666; font-style: italic; font-size: 0.9em;}
 """
 # [n] links in answers open and scroll to their source card (cards live in the Sources panel, keyed by turn).
-HEAD = """<script>
-document.addEventListener('click', function (e) {
-  var a = e.target.closest ? e.target.closest('a[href^="#src-"]') : null;
-  if (!a) return;
-  var card = document.getElementById(a.getAttribute('href').slice(1));
-  if (!card) return;
-  e.preventDefault(); e.stopPropagation();
-  for (var d = card; d; d = d.parentElement) { if (d.tagName === 'DETAILS') d.open = true; }
-  var own = card.querySelector('details'); if (own) own.open = true;
-  card.scrollIntoView({block: 'center'});
-  card.classList.add('flash'); setTimeout(function () { card.classList.remove('flash'); }, 1500);
-}, true);
-</script>"""
+# Gradio runs this function once the page has loaded (launch(js=...)): one click handler for every [n] link.
+CITE_LINKS_JS = """() => {
+  document.addEventListener('click', function (e) {
+    var a = e.target.closest ? e.target.closest('a[href^="#src-"]') : null;
+    if (!a) return;
+    var card = document.getElementById(a.getAttribute('href').slice(1));
+    if (!card) return;
+    e.preventDefault(); e.stopPropagation();
+    for (var d = card; d; d = d.parentElement) { if (d.tagName === 'DETAILS') d.open = true; }
+    var own = card.querySelector('details'); if (own) own.open = true;
+    card.scrollIntoView({block: 'center'});
+    card.classList.add('flash'); setTimeout(function () { card.classList.remove('flash'); }, 1500);
+  }, true);
+}"""
 CITE = re.compile(r"\[(\d+)\]")
 MAX_NAME = 120
 
@@ -436,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     page.queue(default_concurrency_limit=8).launch(
-        server_name=settings.host, server_port=settings.port, css=CSS, head=HEAD, show_error=True,
+        server_name=settings.host, server_port=settings.port, css=CSS, js=CITE_LINKS_JS, show_error=True,
         max_file_size=f"{int(settings.max_upload_mb)}mb", footer_links=[], auth=auth or None,
         auth_message="Sign in to ask this collection." if auth else None,
     )
