@@ -202,6 +202,8 @@ def ask(page, question: str, expected: str):
     bot = page.locator("[data-testid=bot]")
     expect(bot).to_have_count(n + 1, timeout=30000)
     expect(bot.nth(n)).to_contain_text(expected, timeout=30000)
+    # the answer is complete (not still streaming) once its sources are listed under its turn
+    expect(page.locator("#sources")).to_contain_text(f"Answer {n + 1}:", timeout=30000)
     return bot.nth(n)
 
 
