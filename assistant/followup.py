@@ -131,7 +131,7 @@ def _replace_pronouns(question: str, pronouns: list, previous: str) -> str:
     targets = {t.i for t in pronouns}
     for t in doc:
         if t.i in targets:
-            subject = subject_of(prev, t.lower_)
+            subject = (_is_bare_subject(t) and measured_thing(prev)) or subject_of(prev, t.lower_)
             if not subject:
                 return ""
             out.append(_pronoun_replacement(t, subject) + t.whitespace_)
@@ -141,7 +141,8 @@ def _replace_pronouns(question: str, pronouns: list, previous: str) -> str:
             out.append(t.text_with_ws)
     text = "".join(out).strip()
     text = text[:1].upper() + text[1:]
-    if not YEAR.search(text):  # the previous question's time frame still holds ("in 2024")
+    asks_when = any(t.lower_ == "when" and t.tag_ == "WRB" for t in doc)
+    if not YEAR.search(text) and not asks_when:  # the previous question's time frame still holds ("in 2024")
         frame = _time_frame(prev)
         if frame:
             text = _append_phrase(text, frame)
@@ -177,6 +178,31 @@ def subject_of(prev, pronoun: str = "it") -> str:
     for group in (preferred, named, chunks):
         if group:
             return _strip_possessive(group[0].text)
+    return ""
+
+
+def _is_bare_subject(t) -> bool:
+    """"By how much did it fall?": "it" is the subject of an active verb with no object — it stands for the
+    quantity the previous question measured, not for whoever the previous question named."""
+    if t.lower_ != "it" or t.dep_ != "nsubj":
+        return False
+    if any(c.dep_ in ("dobj", "attr", "acomp", "oprd") for c in t.head.children):
+        return False
+    # the parser sometimes attaches a fronted object ("How many workers did it employ?") elsewhere: any other noun
+    # phrase that is not inside a prepositional phrase counts as an object too
+    return not any(c.root.i != t.i and c.root.dep_ not in ("pobj", "npadvmod", "pcomp") for c in t.doc.noun_chunks)
+
+
+def measured_thing(prev) -> str:
+    """"How much refined copper did Norland produce?" → "Norland's refined copper": the singular noun a
+    how-much/how-many question measures, owned by the name it is asked about; "" for other questions."""
+    for chunk in prev.noun_chunks:
+        words = list(chunk)
+        if len(words) > 2 and words[0].lower_ == "how" and words[1].lower_ in ("much", "many") \
+                and chunk.root.tag_ == "NN":
+            thing = prev[words[2].i : chunk.end].text
+            owners = [c for c in prev.noun_chunks if c.start != chunk.start and _is_named(c)]
+            return f"{_strip_possessive(owners[0].text)}'s {thing}" if owners else thing
     return ""
 
 

@@ -40,6 +40,14 @@ def test_a_pronoun_becomes_the_previous_questions_subject_not_arbitrary_words():
     assert after("Who was the first mayor of Ostrava?", "How many people live there?") == "How many people live in Ostrava?"
 
 
+def test_it_as_the_bare_subject_stands_for_the_measured_quantity():
+    measured = "How much firewood did the Halden sawmill sell in 2024?"
+    assert after(measured, "By how much did it fall?") == "By how much did the Halden sawmill's firewood fall in 2024?"
+    # with an object, or passive, "it" is the named one again; a "when" question takes no year along
+    assert after(measured, "When was it founded?") == "When was the Halden sawmill founded?"
+    assert after(measured, "How many workers did it employ?") == "How many workers did the Halden sawmill employ in 2024?"
+
+
 def test_a_person_pronoun_with_no_person_before_it_is_left_alone():
     assert after("Who founded Brightwater Kayaks?", "When was she born?") == "When was she born?"
 
