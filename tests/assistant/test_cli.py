@@ -151,6 +151,21 @@ def test_chat_survives_a_bad_line_and_ends_at_eof(kayak_index):
     assert "4.2 million" in answer["text"]
 
 
+def test_chat_ends_cleanly_on_ctrl_c(kayak_index):
+    import signal
+
+    _, ix = kayak_index
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "chat", "--index-dir", ix],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdin.write("What was Brightwater Kayaks' revenue in 2024?\n")
+    proc.stdin.flush()
+    assert "4.2 million" in proc.stdout.readline()  # the loop is running and waiting for the next line
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 130
+    err = proc.stderr.read()
+    assert "interrupted" in err and "Traceback" not in err
+
+
 def test_control_sequences_from_documents_never_reach_the_terminal(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
