@@ -249,23 +249,31 @@ def _fill_ellipsis(question: str, previous: str) -> str:
 
     frag = parse(fragment)
     prev = parse(out)
+    first = next((t for t in frag if not t.is_punct), None)
     names = [c for c in _phrases(frag) if _is_named(c)]
+    if first is not None and first.pos_ == "ADP" and first.dep_ in ("ROOT", "prep"):
+        same = [t for t in prev if t.dep_ == "prep" and t.lower_ == first.lower_]
+        # "and at the Oslo marina?" replaces "at the Harbin marina"; a name never replaces a phrase without one
+        if same and (not names or _is_named(prev[same[0].i : same[0].right_edge.i + 1])):
+            return _swap_prepositional(out, prev, frag, first)
     if names:
         return _swap_name(out, prev, names[0]) or (out if changed else "")
-    first = next((t for t in frag if not t.is_punct), None)
     if first is not None and first.pos_ == "ADP" and first.dep_ in ("ROOT", "prep"):
         return _swap_prepositional(out, prev, frag, first)
     chunk = next(iter(frag.noun_chunks), None) or (frag[:] if frag[:].root.pos_ in ("NOUN", "NUM", "PROPN") else None)
+    if chunk is not None and chunk.root.pos_ == "PRON":  # "what about it?": nothing new to put in
+        return out if changed else ""
     if chunk is not None:
         return _swap_noun_phrase(out, prev, chunk) or (out if changed else "")
     return out if changed else ""
 
 
 def _drop_years(fragment: str) -> str:
-    """"in 2023" / "2023" / "for 2023 and 2024" → "" : what is left once the years are placed."""
-    rest = YEAR.sub("", fragment)
-    rest = re.sub(r"\b(?:in|for|during|of|and|or|the|year)\b", "", rest, flags=re.I)
-    return rest.strip(" ,") and fragment  # keep the whole fragment when it says more than its years
+    """What the fragment says besides its years, once they are placed: "in 2023 for Velmora" → "for Velmora"."""
+    rest = re.sub(rf"\b(?:(?:in|for|during|of)\s+)?(?:the\s+year\s+)?{YEAR.pattern}(?:\s*(?:,|and|or)\s*{YEAR.pattern})*",
+                  " ", fragment, flags=re.I)
+    rest = re.sub(r"^\W*(?:(?:and|or)\b\W*)?|\W*(?:\b(?:and|or))?\W*$", "", rest.strip(), flags=re.I)
+    return " ".join(rest.split())
 
 
 def _phrases(doc):
@@ -287,6 +295,9 @@ def _swap_name(previous: str, prev, name) -> str:
     same = [e for e in old_names if getattr(e, "label_", "") == new_label]
     target = (same or old_names)[0]
     old = _strip_possessive(target.text)
+    after = prev[target.end] if target.end < len(prev) else None
+    if after is not None and after.lower_ == name.root.lower_:  # "the Harbin marina" + "the Oslo marina": "Oslo"
+        new = " ".join(t.text for t in name if t.ent_type_ in NAMED or t.pos_ == "PROPN") or new
     start = target.start_char
     rest = previous[start + len(old):]
     if rest[:1] in ("'", "’") and rest[1:2] != "s" and not new.endswith("s"):  # "Kayaks' revenue" → "Water's revenue"

@@ -67,6 +67,14 @@ def test_an_ellipsis_swaps_a_name_a_phrase_or_a_noun():
         "What was the kayak maker's profit in 2024?"
 
 
+def test_an_ellipsis_with_a_year_and_more_places_both_and_a_pronoun_alone_changes_nothing():
+    assert after("What was Brightwater Kayaks' revenue in 2024?", "And in 2023 for Velmora Water?") == \
+        "What was Velmora Water's revenue in 2023?"
+    assert after("What is the fine for a first offence at the Harbin marina?", "and at the Oslo marina?") == \
+        "What is the fine for a first offence at the Oslo marina?"
+    assert after("What was Brightwater Kayaks' revenue in 2024?", "what about it?") == "what about it?"
+
+
 def test_a_chain_of_follow_ups_resolves_turn_by_turn():
     history = [("What was the toll revenue of the Ostrava Crossing in 2024?", "x"), ("And in 2023?", "y")]
     assert standalone_question("what about 2022?", history) == "What was the toll revenue of the Ostrava Crossing in 2022?"
