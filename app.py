@@ -366,6 +366,14 @@ def build_page(assistant: Assistant):
         paths = [Path(f if isinstance(f, str) else f.name) for f in files]
         return "\n".join(add_uploads(assistant, paths, progress)), collection_html(assistant)
 
+    def refresh_examples():
+        questions = example_questions(assistant)
+        return gr.Dataset(samples=[[q] for q in questions], visible=bool(questions))
+
+    def upload_and_refresh(files, progress=gr.Progress()):
+        status, listing = upload(files, progress)
+        return status, listing, refresh_examples()
+
     def new_conversation():
         return [], [], [], render_sources(None)
 
@@ -380,9 +388,11 @@ def build_page(assistant: Assistant):
                     box = gr.Textbox(placeholder="Ask a question about the documents…", show_label=False, scale=5,
                                      elem_id="question", max_length=assistant.settings.max_question_chars)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-                examples = example_questions(assistant)
-                if examples:
-                    gr.Examples(examples, inputs=box, label="Try")
+                # Questions about the documents loaded now (none when the collection is empty); refreshed on load
+                # and after each upload.
+                first = example_questions(assistant)
+                examples = gr.Dataset(components=[box], samples=[[q] for q in first], label="Try",
+                                      elem_id="examples", visible=bool(first))
                 clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
@@ -406,8 +416,9 @@ def build_page(assistant: Assistant):
         # Both ways of clearing the chat forget the conversation behind it, so the next question starts afresh.
         clear.click(new_conversation, None, [chatbot, turns, shown, sources])
         chatbot.clear(new_conversation, None, [chatbot, turns, shown, sources])
-        add.click(upload, [files], [status, collection])
-        page.load(lambda: collection_html(assistant), None, collection)
+        examples.click(lambda sample: sample[0], examples, box)
+        add.click(upload_and_refresh, [files], [status, collection, examples], api_name="upload")
+        page.load(lambda: (collection_html(assistant), refresh_examples()), None, [collection, examples])
     return page
 
 

@@ -163,7 +163,7 @@ def test_uploads_are_checked_for_type_and_size_and_stored_with_safe_names(page_u
 
     with pytest.raises(AppError, match="Invalid file type"):  # refused by the page before it reaches our code
         client.predict([handle_file(str(exe))], api_name="/upload")
-    status, collection = client.predict([handle_file(str(empty)), handle_file(str(good))], api_name="/upload")
+    status, collection, _examples = client.predict([handle_file(str(empty)), handle_file(str(good))], api_name="/upload")
     assert "blank.md: empty file" in status
     assert "✓" in status and ".." not in status.split("✓")[1].split(":")[0]
     chat, sources, _ = client.predict("How much tin at Qarly in 2025?", [], 8, "extractive", api_name="/respond")
@@ -387,3 +387,33 @@ def test_citation_links_open_their_source_card_and_earlier_sources_stay_reachabl
         assert page.url.rstrip("/") == topic_page.rstrip("/")  # the link stayed in the page
         page.screenshot(path=str(output_dir / "page-citation-links.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.browser
+def test_examples_follow_the_collection_from_empty_to_uploaded(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    note = tmp_path / "bridge.md"
+    note.write_text("---\ntitle: Ostrava Crossing facts\n---\nThe Ostrava Crossing is 1.3 kilometres long.\n",
+                    encoding="utf-8")
+    server = serve_page(None, tmp_path / "index")
+    url = next(server)
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(url)
+            expect(page.locator("#question textarea")).to_be_visible(timeout=30000)
+            expect(page.locator("#examples")).to_be_hidden()  # an empty collection has nothing to suggest
+            page.get_by_text("Add documents").click()
+            page.locator("#upload input[type=file]").set_input_files(str(note))
+            page.locator("#add").click()
+            expect(page.locator("#upload-status textarea")).to_have_value(re.compile("bridge.md: 1 new chunk"),
+                                                                          timeout=60000)
+            example = page.locator("#examples").get_by_text("What does “Ostrava Crossing facts” say?")
+            expect(example).to_be_visible(timeout=10000)
+            example.click()
+            expect(page.locator("#question textarea")).to_have_value("What does “Ostrava Crossing facts” say?")
+            browser.close()
+    finally:
+        server.close()
