@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     port: int = 7860
     docs: Path | None = None
     max_upload_mb: float = 10.0
+    # ux (issue 20 items 13-14): page access and the shared collection's upload quota
+    auth: str | None = None  # "user:pass,user2:pass2", or the path of a file with one user:pass a line
+    max_uploads: int = 500  # files the page may add to a collection
+    max_upload_total_mb: float = 1000.0  # bytes the page may add to a collection, all uploads together
 
     @classmethod
     def settings_customise_sources(
