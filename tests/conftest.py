@@ -74,3 +74,11 @@ def real_embedder():
     from index.embedders import make_embedder
 
     return make_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def hash_embedder():
+    """The model-free embedder, for tests that only need "an embedder"."""
+    from index.embedders import make_embedder
+
+    return make_embedder("hash")
