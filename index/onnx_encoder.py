@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -113,8 +114,6 @@ def _export(model, dest: Path) -> None:
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"last_hidden_state": {0: "batch", 1: "tokens"}}
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
-    import warnings
-
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's notes on data-dependent branches: shapes are dynamic anyway
         # torch's TorchScript-based exporter: the newer dynamo one needs onnxscript, one more dependency
@@ -125,10 +124,19 @@ def _export(model, dest: Path) -> None:
 
 
 def _quantize(fp32: Path, dest: Path) -> None:
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    logging.disable(logging.WARNING)  # it advises "pre-processing" on the root logger: noise on a user's terminal
+    try:
+        _quantize_matmuls(fp32, tmp)
+    finally:
+        logging.disable(logging.NOTSET)
+    os.replace(tmp, dest)
+
+
+def _quantize_matmuls(fp32: Path, dest: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     # Only the matrix products, one scale per output channel: quantising every weight with one scale per tensor
     # (the embedding table included) lowered SQuAD paragraph recall@5 by 1.3 points (bench/embed_quality.py).
-    quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
-    os.replace(tmp, dest)
+    quantize_dynamic(str(fp32), str(dest), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul"])
