@@ -243,3 +243,20 @@ def test_the_onnx_backend_falls_back_to_torch_when_it_cannot_export(tiny_models,
     e = SentenceTransformerEmbedder(str(tiny_models["embedder"]), backend="onnx")
     assert e.backend == "torch" and "ONNX backend unavailable" in caplog.text
     assert e.embed_documents(TEXTS).shape == (3, 64)
+
+
+def test_the_default_embedder_finds_a_paraphrase_that_shares_no_word_with_the_question(tmp_path, real_embedder,
+                                                                                        monkeypatch):
+    """Real Chroma, real model: the passage that answers shares no word with the question, so only the vectors can
+    rank it first."""
+    monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "plant.txt").write_text("The Lisbon plant manufactured 12,000 bicycles between March and May.",
+                                    encoding="utf-8")
+    (docs / "choir.txt").write_text("Choir rehearsals move to Thursday evenings in the old library.", encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "ix")
+    assert a.embedder is real_embedder and a.ingest([docs]).chunks_added == 2
+    hits = a.retrieve("How many bikes did Portugal's factory build?", k=1)
+    assert hits[0].chunk.source.endswith("plant.txt")
+    assert a.stats()["embedder"] == "minilm:all-MiniLM-L6-v2:384"
