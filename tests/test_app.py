@@ -26,7 +26,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def page_url(tmp_path_factory, corpus_dir):
     port = free_port()
     index_dir = tmp_path_factory.mktemp("app-index")
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", ASSISTANT_EMBEDDER="hash")
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--docs", str(corpus_dir), "--index-dir", str(index_dir), "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
