@@ -43,8 +43,9 @@ def positive_int(value: str) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", help="index directory (ASSISTANT_INDEX_DIR; default .assistant-index)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
-    p.add_argument("--embedder", help="'hash' (offline default) or a sentence-transformers model name / local path "
-                                      "(ASSISTANT_EMBEDDER); must match the one the index was built with")
+    p.add_argument("--embedder", help="'minilm' (default: all-MiniLM-L6-v2, installed with the package), 'hash' "
+                   "(model-free), or a sentence-transformers model name / local path; by default an existing index "
+                   "opens with the embedder it was built with")
 
 
 def _asking(p: argparse.ArgumentParser) -> None:

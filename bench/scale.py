@@ -9,8 +9,9 @@ then each system runs in its own process (so peak memory is its own) and, before
 libraries and opens its Chroma collection (as the baseline's code is written): first ingest, re-ingest of the
 unchanged files, index size on disk, peak RSS, warm query latency p50/p95 over generated questions (each asked once,
 so nothing is timed from a cache of an earlier asking): retrieval alone, and a whole answer (for the project `ask`).
-The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same offline
-embedder and its default node parser, queried with `index.as_retriever()` (retrieval), and with
+The baseline is llama-index's `VectorStoreIndex.from_documents` into a Chroma collection with the same embedder
+(the same loaded model: all-MiniLM-L6-v2 by default, then the model-free `hash` as a second pair; `--embedders`) and
+its default node parser, queried with `index.as_retriever()` (retrieval), and with
 `index.as_query_engine(llm=MockLLM())`: its whole query path — retrieval, then response synthesis — with an LLM that
 takes no time (it echoes the prompt), the nearest it comes to this project's whole answer without a model.
 
@@ -71,12 +72,12 @@ def _latencies(fn, qs: list[str]) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
-def run_project(data: Path, work: Path, nq: int) -> dict:
+def run_project(data: Path, work: Path, nq: int, embedder: str) -> dict:
     import llama_index.core  # noqa: F401  (imported before the clock, as the baseline's imports are)
 
     from assistant import Assistant
 
-    a = Assistant(index_dir=work / "project")
+    a = Assistant(index_dir=work / "project", embedder=embedder)
     a.store  # opened before the clock, as the baseline's client and collection are
     t0 = time.perf_counter()
     first = a.ingest([data])
@@ -90,16 +91,16 @@ def run_project(data: Path, work: Path, nq: int) -> dict:
             "p95_ms": p95, "retrieve_p50_ms": retrieve_p50, "retrieve_p95_ms": retrieve_p95}
 
 
-def baseline_pipeline(data: Path, work: Path):
+def baseline_pipeline(data: Path, work: Path, embedder: str):
     """(ingest, collection): the plain llama-index pipeline over `data`, its Chroma collection under `work`."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.embedders import HashingEmbedder, as_llama_index
+    from index.embedders import as_llama_index, make_embedder
 
-    embed = as_llama_index(HashingEmbedder())
+    embed = as_llama_index(make_embedder(embedder))  # the project's embedder, loaded before the clock as the project's is
     client = chromadb.PersistentClient(path=str(work / "llamaindex"), settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection("baseline", embedding_function=None)
     store = ChromaVectorStore(chroma_collection=collection)
@@ -112,10 +113,10 @@ def baseline_pipeline(data: Path, work: Path):
     return ingest, collection
 
 
-def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
+def run_llamaindex(data: Path, work: Path, nq: int, embedder: str) -> dict:
     from llama_index.core.llms import MockLLM
 
-    ingest, collection = baseline_pipeline(data, work)
+    ingest, collection = baseline_pipeline(data, work, embedder)
     t0 = time.perf_counter()
     index = ingest()
     t1 = time.perf_counter()
@@ -132,24 +133,24 @@ def run_llamaindex(data: Path, work: Path, nq: int) -> dict:
             "p50_ms": answer_p50, "p95_ms": answer_p95}  # query engine, with an LLM that takes no time
 
 
-def one(system: str, data: Path, work: Path, nq: int) -> None:
-    result = (run_project if system == "project" else run_llamaindex)(data, work, nq)
+def one(system: str, data: Path, work: Path, nq: int, embedder: str) -> None:
+    result = (run_project if system == "project" else run_llamaindex)(data, work, nq, embedder)
     # this process plus its largest finished child (the project's ingest helper): an upper bound on the peak
     result["peak_rss_mb"] = sum(resource.getrusage(who).ru_maxrss for who in
                                 (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
     print(json.dumps(result))
 
 
-def alternate(data: Path, work: Path, nq: int) -> dict[str, float]:
+def alternate(data: Path, work: Path, nq: int, embedder: str) -> dict[str, float]:
     """Retrieval and whole-answer p50 (ms) of the project and of the baseline, timed question by question in turn in
     this process."""
     from llama_index.core.llms import MockLLM
 
     from assistant import Assistant
 
-    a = Assistant(index_dir=work / "project")
+    a = Assistant(index_dir=work / "project", embedder=embedder)
     a.ingest([data])
-    index = baseline_pipeline(data, work)[0]()
+    index = baseline_pipeline(data, work, embedder)[0]()
     retriever, engine = index.as_retriever(), index.as_query_engine(llm=MockLLM())
     out = {}
     for step, systems, seed in (("retrieve", (a.retrieve, retriever.retrieve), 11),
@@ -171,45 +172,52 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     ap.add_argument("--alternate", action="store_true", help="retrieval latency of both systems, in one process")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--embedders", nargs="+", default=["minilm", "hash"], help="each gives both systems' rows")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--one", choices=["project", "llamaindex"], help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--embedder", default="minilm", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        one(args.one, args.data, args.work, args.queries)
+        one(args.one, args.data, args.work, args.queries, args.embedder)
         return
 
     from bench.synth import generate
 
     args.out.mkdir(parents=True, exist_ok=True)
     if args.alternate:
-        print("| size (chunks) | retrieval p50 (ms): project / llama-index | ratio | whole answer p50 (ms): project / "
-              "llama-index query engine, MockLLM | ratio |\n|---|---|---|---|---|")
+        print("| size (chunks) | embedder | retrieval p50 (ms): project / llama-index | ratio | whole answer p50 (ms): "
+              "project / llama-index query engine, MockLLM | ratio |\n|---|---|---|---|---|---|")
         for size in args.sizes:
-            base = args.out / f"alternate-{size}"
-            shutil.rmtree(base, ignore_errors=True)
-            generate(base / "data", size)
-            t = alternate(base / "data", base, args.queries)
-            cells = [f"{t[f'project_{step}']:.2f} / {t[f'llamaindex_{step}']:.2f} | "
-                     f"{t[f'project_{step}'] / t[f'llamaindex_{step}']:.2f}" for step in ("retrieve", "answer")]
-            print(f"| {size:,} | {' | '.join(cells)} |", flush=True)
-            shutil.rmtree(base, ignore_errors=True)
+            for embedder in args.embedders:
+                base = args.out / f"alternate-{size}-{embedder}"
+                shutil.rmtree(base, ignore_errors=True)
+                generate(base / "data", size)
+                t = alternate(base / "data", base, args.queries, embedder)
+                cells = [f"{t[f'project_{step}']:.2f} / {t[f'llamaindex_{step}']:.2f} | "
+                         f"{t[f'project_{step}'] / t[f'llamaindex_{step}']:.2f}" for step in ("retrieve", "answer")]
+                print(f"| {size:,} | {embedder} | {' | '.join(cells)} |", flush=True)
+                shutil.rmtree(base, ignore_errors=True)
         return
     rows = []
     for size in args.sizes:
         base = args.out / f"run-{size}"
         shutil.rmtree(base, ignore_errors=True)
         generate(base / "data", size)
-        for system in ("project", "llamaindex"):
-            proc = subprocess.run([sys.executable, __file__, "--one", system, "--data", str(base / "data"),
-                                   "--work", str(base), "--queries", str(args.queries)],
-                                  capture_output=True, text=True, cwd=ROOT)
-            if proc.returncode:
-                raise SystemExit(f"{system} at {size} failed:\n{proc.stderr[-3000:]}")
-            row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"size": size, "system": system}
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+        for embedder in args.embedders:
+            for system in ("project", "llamaindex"):
+                shutil.rmtree(base / "project", ignore_errors=True)
+                shutil.rmtree(base / "llamaindex", ignore_errors=True)
+                proc = subprocess.run([sys.executable, __file__, "--one", system, "--data", str(base / "data"),
+                                       "--work", str(base), "--queries", str(args.queries), "--embedder", embedder],
+                                      capture_output=True, text=True, cwd=ROOT)
+                if proc.returncode:
+                    raise SystemExit(f"{system} at {size} with {embedder} failed:\n{proc.stderr[-3000:]}")
+                row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"size": size, "system": system,
+                                                                           "embedder": embedder}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
         shutil.rmtree(base, ignore_errors=True)
     table = render(rows)
     (args.out / "scale.md").write_text(table, encoding="utf-8")
@@ -217,22 +225,22 @@ def main() -> None:
 
 
 def render(rows: list[dict]) -> str:
-    lines = ["| size (chunks) | system | chunks stored | ingest (s) | chunks/s | re-ingest unchanged (s) | disk (MB) "
+    lines = ["| size (chunks) | embedder | system | chunks stored | ingest (s) | chunks/s | re-ingest unchanged (s) | disk (MB) "
              "| peak RSS (MB) | retrieval p50 / p95 (ms) | whole answer p50 / p95 (ms) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         answer = f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" + (" (MockLLM)" if r["system"] == "llamaindex" else "")
-        lines.append(f"| {r['size']:,} | {r['system']} | {r['chunks']:,} | {r['ingest_s']:.1f} | "
+        lines.append(f"| {r['size']:,} | {r.get('embedder', 'hash')} | {r['system']} | {r['chunks']:,} | {r['ingest_s']:.1f} | "
                      f"{r['chunks'] / r['ingest_s']:.0f} | {r['reingest_s']:.2f} | {r['disk_mb']:.0f} | "
                      f"{r['peak_rss_mb']:.0f} | {r['retrieve_p50_ms']:.1f} / {r['retrieve_p95_ms']:.1f} | {answer} |")
-    by = {(r["size"], r["system"]): r for r in rows}
-    lines += ["", "| size | ingest time ratio (project / llama-index) | re-ingest ratio | retrieval p50 ratio | "
+    by = {(r["size"], r.get("embedder", "hash"), r["system"]): r for r in rows}
+    lines += ["", "| size | embedder | ingest time ratio (project / llama-index) | re-ingest ratio | retrieval p50 ratio | "
               "retrieval p95 ratio | whole answer p50 ratio (vs its query engine, MockLLM) | whole answer p50 / its "
-              "retrieval p50 |", "|---|---|---|---|---|---|---|"]
-    for size in sorted({r["size"] for r in rows}):
-        p, l = by.get((size, "project")), by.get((size, "llamaindex"))
+              "retrieval p50 |", "|---|---|---|---|---|---|---|---|"]
+    for size, embedder in sorted({(r["size"], r.get("embedder", "hash")) for r in rows}):
+        p, l = by.get((size, embedder, "project")), by.get((size, embedder, "llamaindex"))
         if p and l:
-            lines.append(f"| {size:,} | {p['ingest_s'] / l['ingest_s']:.2f} | {p['reingest_s'] / l['reingest_s']:.3f} | "
+            lines.append(f"| {size:,} | {embedder} | {p['ingest_s'] / l['ingest_s']:.2f} | {p['reingest_s'] / l['reingest_s']:.3f} | "
                          f"{p['retrieve_p50_ms'] / l['retrieve_p50_ms']:.2f} | "
                          f"{p['retrieve_p95_ms'] / l['retrieve_p95_ms']:.2f} | {p['p50_ms'] / l['p50_ms']:.2f} | "
                          f"{p['p50_ms'] / l['retrieve_p50_ms']:.2f} |")

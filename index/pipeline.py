@@ -193,6 +193,20 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+class _TotalEstimate:
+    """The ingest's total chunk count, estimated from the chunks per byte of the files prepared so far."""
+
+    def __init__(self, todo_bytes: int):
+        self.todo_bytes, self.bytes, self.chunks = todo_bytes, 0, 0
+
+    def add(self, bar, file_bytes: int, chunks: int) -> None:
+        self.bytes += file_bytes
+        self.chunks += chunks
+        if self.bytes and self.todo_bytes:
+            bar.total = max(self.chunks, round(self.chunks * self.todo_bytes / self.bytes))
+            bar.refresh()
+
+
 class Ingestor:
     def __init__(self, store: ChromaStore | Callable[[], ChromaStore], embedder: Embedder, index_dir: Path,
                  chunk_size: int = 120, chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
@@ -206,6 +220,7 @@ class Ingestor:
         self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
         self._records = ChunkRecords()  # the same chunks' records, for the local copy saved with the BM25 index
         self._lexical_coming = False  # the helper was asked for the BM25 index of the files it prepared
+        self._bar = None  # the progress bar of the running ingest (chunks written)
 
     @property
     def store(self) -> ChromaStore:
@@ -230,8 +245,11 @@ class Ingestor:
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
             batch: list[_Pending] = []
-            bar = tqdm(total=len(files), desc="ingest", unit="file", disable=None if progress else True, leave=False,
-                       initial=len(files) - len(todo))
+            # Counted in chunks as they are written (embedding included), so it shows chunks/s; the total is
+            # estimated from the bytes of the files read so far, so it shows the time left.
+            self._bar = bar = tqdm(total=None, desc="ingest", unit="chunk", disable=None if progress else True,
+                                   leave=False)
+            estimate = _TotalEstimate(sum(map(_size, todo)))
             for item in self._prepared(todo, helper):
                 if item is _IDLE:  # the helper is still working: write what is ready rather than wait
                     if sum(len(p.chunks) for p in batch) >= MIN_EARLY_FLUSH:
@@ -239,7 +257,7 @@ class Ingestor:
                         batch = []
                     continue
                 path, pending, skipped = item
-                bar.update(1)
+                estimate.add(bar, _size(Path(path)), 0 if skipped else len(pending.chunks))
                 if skipped:
                     report.skipped.append((path, skipped))
                     continue
@@ -334,6 +352,7 @@ class Ingestor:
             vectors = np.vstack([p.vectors for p in batch])
         else:
             vectors = self.embedder.embed_documents([c.text for c in chunks])
+        self._bar.update(len(chunks))
         markers = {p.chunks[0].id for p in batch}
         is_marker = [c.id in markers for c in chunks]
         body = [i for i, m in enumerate(is_marker) if not m]

@@ -34,6 +34,14 @@ IDS_PER_GET = 2000  # ids per `get` by id
 # mult, ef_construction.
 REBUILDING = "--rebuilding"  # suffix of a collection whose vector index is being rebuilt (`_rebuild_vectors`)
 HNSW_HEADER = struct.Struct("<iQQQQQQiiQQQdQ")
+# Chroma's HNSW graph. Lighter construction than Chroma's default (ef 100, M 16): writes were the ingest bottleneck.
+# Searched broadly: Chroma saves the graph every 1,000 writes and rebuilds the writes after that, on several threads,
+# in every process that opens the index, so that part of the graph differs between processes; with ef_search 100
+# two processes returned different top-48 neighbours for the same query vector (recall@48 0.97 against exact search).
+# ef_search 400: recall@48 0.9994 against exact search at 10k chunks (0.9947 with 100), and the same neighbours in
+# every process for an index of a few hundred chunks (bench/hnsw_recall.py, docs/embedder.md; tests/index/test_store.py
+# checks that three processes agree). It costs only at query time; construction, the ingest's cost, is unchanged.
+HNSW = {"space": "cosine", "ef_construction": 40, "max_neighbors": 12, "ef_search": 400}
 
 
 @dataclass(frozen=True)
@@ -106,10 +114,7 @@ class ChromaStore:
             elif create:
                 self._col = self._client.create_collection(
                     collection,
-                    # Lighter graph construction than Chroma's default (ef 100, M 16): writes were the ingest
-                    # bottleneck, and exact BM25 fusion makes up for the small loss of vector recall.
-                    configuration={"hnsw": {"space": "cosine", "ef_construction": 40, "max_neighbors": 12,
-                                            "ef_search": 100}},
+                    configuration={"hnsw": dict(HNSW)},
                     metadata={"embedder": embedder_name, "dim": dim, "generation": "empty"},
                     embedding_function=None,
                 )

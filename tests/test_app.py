@@ -33,7 +33,8 @@ def plain(content: str) -> str:
 def serve_page(docs: Path | None, index_dir: Path, *extra: str, env: dict | None = None):
     """Start app.py in a subprocess; yields its URL, stops it afterwards."""
     port = free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", **(env or {}))
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDER": "hash",
+           **(env or {})}
     args = [sys.executable, "app.py", "--index-dir", str(index_dir), "--port", str(port), *extra]
     if docs is not None:
         args += ["--docs", str(docs)]

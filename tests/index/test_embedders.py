@@ -80,6 +80,7 @@ def test_minilm_is_the_default_and_knows_paraphrases(real_embedder, monkeypatch)
     monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
     assert Settings().embedder == "minilm"
     assert real_embedder.name == MINILM_NAME and real_embedder.dim == 384
+    assert real_embedder.backend == "onnx-int8"  # the adopted backend (docs/embedder.md); exported on first use
     q = real_embedder.embed_query("How many bicycles did the Lisbon factory turn out last spring?")
     docs = real_embedder.embed_documents(["The Lisbon plant manufactured 12,000 bicycles between March and May.",
                                           "The choir rehearses on Thursday evenings in the old library."])
@@ -211,3 +212,51 @@ def test_a_hash_index_opened_without_an_embedder_uses_hash_and_an_explicit_other
         Assistant(index_dir=tmp_path / "ix", embedder="minilm").stats()
     # a new index without an embedder named gets the default
     assert Assistant(index_dir=tmp_path / "new").embedder.name == "minilm:all-MiniLM-L6-v2:384"
+
+
+# -- the ONNX Runtime backend (index/onnx_encoder.py) ---------------------------------------------------------------
+TEXTS = ["Peru produced 3,300 tons of silver in 2026.", "gallium", "Teams measure throughput, latency and accuracy "
+         "of the retrieval pipeline, and the price of silver per ounce rose sharply while gold passed a record."]
+
+
+def test_the_onnx_backend_gives_torchs_embeddings_in_the_callers_order(tiny_models, tmp_path, monkeypatch):
+    from index.embedders import SentenceTransformerEmbedder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    torch_e = SentenceTransformerEmbedder(str(tiny_models["embedder"]))
+    onnx_e = SentenceTransformerEmbedder(str(tiny_models["embedder"]), backend="onnx", batch_size=2)
+    assert onnx_e.backend == "onnx" and list((tmp_path / "cache" / "doc-assistant" / "onnx").glob("*/model.onnx"))
+    texts = TEXTS * 3  # more than one batch, lengths mixed: sorted into batches, then put back in order
+    assert np.allclose(onnx_e.embed_documents(texts), torch_e.embed_documents(texts), atol=1e-4)
+    assert np.allclose(onnx_e.embed_query(TEXTS[0]), torch_e.embed_query(TEXTS[0]), atol=1e-4)
+    int8 = SentenceTransformerEmbedder(str(tiny_models["embedder"]), backend="onnx-int8")
+    assert int8.backend == "onnx-int8" and np.min(np.sum(int8.embed_documents(texts) * torch_e.embed_documents(texts),
+                                                         axis=1)) > 0.9
+
+
+def test_the_onnx_backend_falls_back_to_torch_when_it_cannot_export(tiny_models, tmp_path, monkeypatch, caplog):
+    from index.embedders import SentenceTransformerEmbedder
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    e = SentenceTransformerEmbedder(str(tiny_models["embedder"]), backend="onnx")
+    assert e.backend == "torch" and "ONNX backend unavailable" in caplog.text
+    assert e.embed_documents(TEXTS).shape == (3, 64)
+
+
+def test_the_default_embedder_finds_a_paraphrase_that_shares_no_word_with_the_question(tmp_path, real_embedder,
+                                                                                        monkeypatch):
+    """Real Chroma, real model: the passage that answers shares no word with the question, so only the vectors can
+    rank it first."""
+    monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "plant.txt").write_text("The Lisbon plant manufactured 12,000 bicycles between March and May.",
+                                    encoding="utf-8")
+    (docs / "choir.txt").write_text("Choir rehearsals move to Thursday evenings in the old library.", encoding="utf-8")
+    a = Assistant(index_dir=tmp_path / "ix")
+    assert a.embedder is real_embedder and a.ingest([docs]).chunks_added == 2
+    hits = a.retrieve("How many bikes did Portugal's factory build?", k=1)
+    assert hits[0].chunk.source.endswith("plant.txt")
+    assert a.stats()["embedder"] == "minilm:all-MiniLM-L6-v2:384"

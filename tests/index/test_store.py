@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from assistant.types import Chunk
@@ -39,3 +42,48 @@ def test_reading_every_id_and_record_takes_more_than_one_page(tmp_path, monkeypa
     store.upsert(chunks, np.tile(np.eye(8, dtype=np.float32), (2, 1))[:10], new=True)
     assert sorted(store.all_ids()) == sorted(c.id for c in chunks)
     assert sorted(store.all_chunks(), key=lambda c: c.id) == sorted(chunks, key=lambda c: c.id)
+
+
+def _clustered_unit_vectors(n: int, dim: int, seed: int) -> np.ndarray:
+    """Vectors crowded around a few centres, as chunks of one collection are: many near-ties for a graph index."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(20, dim))
+    v = centres[rng.integers(0, 20, n)] + 0.35 * rng.normal(size=(n, dim))
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+_NEAREST_IN_A_NEW_PROCESS = """
+import json, sys
+import json
+from pathlib import Path
+
+import numpy as np
+from index.store import ChromaStore
+queries = np.load(sys.argv[2])
+store = ChromaStore(sys.argv[1], "test-64", 64, create=False)
+print(json.dumps([[i for i, _ in store.nearest(q, 48)] for q in queries]))
+"""
+
+
+def test_two_processes_opening_the_same_index_find_the_same_nearest_chunks(tmp_path):
+    """Below Chroma's sync threshold (1,000 writes) the graph isn't saved: every process that opens the index builds
+    it anew from the write log, on several threads, so each gets a different graph. With the store's search breadth
+    the search is exhaustive at this size, so every process finds the same (the exact) neighbours; with the
+    configuration used before issue 18 (ef_search 100) this test failed."""
+    import subprocess
+    import sys
+
+    store = ChromaStore(tmp_path, "test-64", 64)
+    vectors = _clustered_unit_vectors(415, 64, seed=1)
+    chunks = [_chunk(n, f"text {n}") for n in range(len(vectors))]
+    store.upsert(chunks, vectors, new=True)
+    queries = _clustered_unit_vectors(40, 64, seed=2)
+    np.save(tmp_path / "queries.npy", queries)
+    runs = [subprocess.run([sys.executable, "-c", _NEAREST_IN_A_NEW_PROCESS, str(tmp_path), str(tmp_path / "queries.npy")],
+                           capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+            for _ in range(3)]
+    found = [json.loads(r.stdout.strip().splitlines()[-1]) for r in runs]
+    assert found[0] == found[1] == found[2]
+    exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :48]
+    recall = np.mean([len({f"c{i}" for i in row} & set(ids)) / 48 for row, ids in zip(exact, found[0])])
+    assert recall >= 0.995
