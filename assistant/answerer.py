@@ -20,7 +20,7 @@ from .tables import pick_columns, split_cells
 from .types import Answer, Citation, Hit
 
 ABSTAIN_TEXT = "The documents don't say."
-CONFLICT_MARGIN = 0.1  # candidates this close to the best one, from another document, may disagree with it
+CONFLICT_RATIO = 0.6  # candidates scoring at least this share of the best one, from another document, may disagree
 VALUE_MARGIN = 0.15  # a typed question may take its value from a candidate this close to the best, if the best has none
 MAX_RELATED = 3
 
@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
             return []
         out, seen = [], {_figure(value.text)}
         for s in scored:
-            if s is best or s.score < max(self.model.threshold, best.score - CONFLICT_MARGIN):
+            if s is best or s.score < max(self.model.threshold, best.score * CONFLICT_RATIO):
                 continue
             if s.candidate.chunk.doc_id == best.candidate.chunk.doc_id:
                 continue

@@ -69,8 +69,8 @@ def _chunk_candidates(chunk: Chunk, rank: int) -> list[Candidate]:
         return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title)]
     out, previous = [], chunk.lead
     for a, b in _sentences(chunk.text):
-        if b - a < 3:
-            continue
+        if b - a < 3 or chunk.text.startswith("|", a):
+            continue  # a table line is its row's candidate (a table_row chunk), with its header
         out.append(Candidate(chunk, a, b, rank, previous))
         previous = chunk.text[a:b]
     return out

@@ -1,39 +1,80 @@
-"""`assistant ingest | ask | stats | eval`: thin wrappers over the Python API; errors become clean exits."""
+"""`assistant ingest | ask | chat | stats | eval`: thin wrappers over the Python API; errors become clean exits.
+
+Everything printed that comes from a document or a model goes through `terminal_text`: a document must not be able to
+retitle the terminal, move the cursor or hide text with control sequences.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from pathlib import Path
 
-from .errors import AssistantError
+from .errors import AssistantError, NothingToIngest
+
+# ESC-introduced sequences: CSI (ESC [ ... final), OSC/DCS/SOS/PM/APC strings (ended by BEL or ESC \), and 2-char ESC x.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+# What is left to drop: C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides that reorder text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_text(text: str) -> str:
+    """`text` with terminal control sequences and control characters removed (newline and tab kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+def emit(text: str = "", file=None) -> None:
+    print(terminal_text(text), file=file or sys.stdout, flush=True)
+
+
+def positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {n})")
+    return n
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--index-dir", help="index directory (ASSISTANT_INDEX_DIR; default .assistant-index)")
     p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (ASSISTANT_CHROMA_URL)")
-    p.add_argument("--embedder", help="'hash' (offline default) or a sentence-transformers model name / local path")
+    p.add_argument("--embedder", help="'hash' (offline default) or a sentence-transformers model name / local path "
+                                      "(ASSISTANT_EMBEDDER); must match the one the index was built with")
+
+
+def _asking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print each answer as JSON (text, citations with offsets...)")
+    p.add_argument("--k", type=positive_int, help="passages to retrieve, 1 or more (ASSISTANT_K; default 12)")
+    p.add_argument("--mode", choices=["extractive", "llm"],
+                   help="answer mode: extractive (quotes the documents) or llm (ASSISTANT_ANSWER_MODE)")
 
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="assistant", description="Question answering over your documents, with citations.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("ingest", help="add or update documents in the index")
-    p.add_argument("paths", nargs="+", help="files or folders (.txt .md .html .pdf)")
+    p = sub.add_parser("ingest", help="add or update documents in the index (creates it if needed)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt .md .html .pdf)")
     p.add_argument("--prune", action="store_true", help="remove chunks of files that no longer exist")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (for scripts and logs)")
     _common(p)
 
-    p = sub.add_parser("ask", help="answer a question from the indexed documents")
-    p.add_argument("question")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
-    p.add_argument("--k", type=int, help="passages to retrieve")
-    p.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (ASSISTANT_ANSWER_MODE)")
+    p = sub.add_parser("ask", help="answer one question from the indexed documents")
+    p.add_argument("question", help="the question, in quotes")
+    _asking(p)
+    _common(p)
+
+    p = sub.add_parser("chat", help="ask questions one per line, follow-ups included (Ctrl-D ends)")
+    _asking(p)
     _common(p)
 
     p = sub.add_parser("stats", help="what the index holds")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the statistics and the document list as JSON")
     _common(p)
 
     p = sub.add_parser("eval", help="run the question-answer evaluation set")
@@ -58,11 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        emit(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`assistant ... | head -1`): stop quietly. Point stdout at /dev/null so the
+        # interpreter's final flush doesn't raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _run(args) -> int:
@@ -72,30 +118,76 @@ def _run(args) -> int:
         from eval.runner import run_from_args
 
         return run_from_args(args, _settings(args))
+    if args.command == "ingest":
+        _check_paths(args.paths)  # before the index is opened: a wrong path creates nothing
     assistant = build_assistant(_settings(args))
     if args.command == "ingest":
         report = assistant.ingest(args.paths, prune=args.prune, progress=not args.no_progress)
-        print(report.summary())
+        emit(format_report(report))
+        if report.files_read == 0 and report.skipped:
+            raise NothingToIngest("none of the files could be read (reasons above)")
         return 0
     if args.command == "stats":
-        stats = assistant.stats()
-        if args.json:
-            print(json.dumps(stats, indent=2))
-        else:
-            print(f"index: {stats['index']}\nembedder: {stats['embedder']}\nfiles: {stats['files']}\n"
-                  f"documents: {stats['documents']}\nchunks: {stats['chunks']}")
-            for d in stats["document_list"]:
-                print(f"  - {d['title']} ({d['date'] or 'no date'}) — {d['source']} [{d['chunks']} chunks]")
-        return 0
+        return _stats(assistant, args.json)
     if args.command == "ask":
         _ensure_index(assistant)
-        answer = assistant.ask(args.question, k=args.k)
-        if args.json:
-            print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        else:
-            print(format_answer(answer))
+        emit(_format(assistant.ask(args.question, k=args.k), args.json))
         return 0
+    if args.command == "chat":
+        return _chat(assistant, args)
     return 1
+
+
+def _check_paths(paths: list[str]) -> None:
+    if not any(Path(p).exists() for p in paths):
+        raise NothingToIngest(f"nothing to ingest: {', '.join(paths)} — no such file or folder")
+
+
+def _stats(assistant, as_json: bool) -> int:
+    stats = assistant.stats()
+    if as_json:
+        emit(json.dumps(stats, indent=2, ensure_ascii=False))
+        return 0
+    emit(f"index: {stats['index']}\nembedder: {stats['embedder']}\nfiles: {stats['files']}\n"
+         f"documents: {stats['documents']}\nchunks: {stats['chunks']}")
+    for d in stats["document_list"]:
+        emit(f"  - {d['title']} ({d['date'] or 'no date'}) — {d['source']} [{plural(d['chunks'], 'chunk')}]")
+    return 0
+
+
+def _chat(assistant, args) -> int:
+    """One question per line; each answer takes the conversation so far into account. EOF (Ctrl-D) ends."""
+    from .errors import BadQuestion
+
+    _ensure_index(assistant)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        emit("Ask a question about your documents (Ctrl-D to end).")
+    history: list[tuple[str, str]] = []
+    while True:
+        try:
+            line = input("> " if interactive else "")
+        except EOFError:
+            if interactive:
+                print()
+            return 0
+        if not line.strip():
+            continue
+        try:
+            answer = assistant.ask(line, history=history, k=args.k)
+        except BadQuestion as exc:  # one bad line doesn't end the conversation
+            emit(f"error: {exc}", file=sys.stderr)
+            continue
+        history.append((line, answer.text))
+        emit(_format(answer, args.json, compact=True))  # JSON: one answer a line
+        if not args.json:
+            emit()
+
+
+def _format(answer, as_json: bool, compact: bool = False) -> str:
+    if as_json:
+        return json.dumps(answer.to_dict(), indent=None if compact else 2, ensure_ascii=False)
+    return format_answer(answer)
 
 
 def _ensure_index(assistant) -> None:
@@ -105,8 +197,28 @@ def _ensure_index(assistant) -> None:
         raise IndexNotFound(str(assistant.settings.chroma_url or assistant.settings.index_dir))
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def format_report(report) -> str:
+    """"2 files: 1 new or changed, 1 unchanged, 0 skipped / chunks: 3 new, 4 unchanged, 0 removed" and the skips."""
+    changed = report.files_read - report.files_unchanged
+    lines = [
+        f"{plural(report.files_read + len(report.skipped), 'file')}: {changed} new or changed, "
+        f"{report.files_unchanged} unchanged, {len(report.skipped)} skipped",
+        f"chunks: {report.chunks_added} new, {report.chunks_unchanged} unchanged, {report.chunks_removed} removed",
+    ]
+    lines += [f"  skipped {path}: {why}" for path, why in report.skipped]
+    lines.append(f"time: {report.seconds:.2f} s")
+    return "\n".join(lines)
+
+
 def format_answer(answer) -> str:
-    lines = [answer.text]
+    lines = []
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines.append(f"(understood as: {answer.standalone_question})")
+    lines.append(answer.text)
     if answer.note:
         lines.append(f"({answer.note})")
     if answer.citations:

@@ -46,18 +46,33 @@ class Assistant:
             if self._embedder is None:
                 from index.embedders import make_embedder
 
-                self._embedder = make_embedder(self.settings.embedder, self.settings.allow_downloads)
+                self._embedder = make_embedder(self._embedder_spec(), self.settings.allow_downloads)
             return self._embedder
+
+    def _embedder_spec(self) -> str:
+        """The embedder asked for; when none was (settings default), the one an existing index was built with, so an
+        index built with `hash` before `minilm` became the default keeps opening as it did."""
+        s = self.settings
+        if "embedder" in s.model_fields_set:
+            return s.embedder
+        from index.store import recorded_embedder
+
+        return recorded_embedder(Path(s.index_dir), s.chroma_url, s.collection) or s.embedder
 
     @property
     def store(self):
+        """The store, opened read-only: asking or listing never creates an index (a mistyped --index-dir would
+        otherwise leave an empty index behind); it raises IndexNotFound instead. Only `ingest` creates one."""
+        return self._open_store(create=False)
+
+    def _open_store(self, create: bool):  # ux: read-only unless ingesting (issue 21)
         with self._lock:
             if self._store is None:
                 from index.store import ChromaStore
 
                 self._store = ChromaStore(
                     Path(self.settings.index_dir), self.embedder.name, self.embedder.dim,
-                    chroma_url=self.settings.chroma_url, collection=self.settings.collection,
+                    chroma_url=self.settings.chroma_url, collection=self.settings.collection, create=create,
                 )
             return self._store
 
@@ -102,7 +117,7 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         s = self.settings
-        ingestor = Ingestor(lambda: self.store, self.embedder, Path(s.index_dir), s.chunk_size, s.chunk_overlap,
+        ingestor = Ingestor(lambda: self._open_store(create=True), self.embedder, Path(s.index_dir), s.chunk_size, s.chunk_overlap,
                             int(s.max_file_mb * 1_000_000))
         report = ingestor.run(list(paths), prune=prune, progress=progress)
         if self._retriever is not None:

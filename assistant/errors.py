@@ -54,3 +54,7 @@ class BadQuestion(AssistantError):
 
 class ConfigError(AssistantError):
     pass
+
+
+class NothingToIngest(AssistantError):
+    """`assistant ingest` was given no path that exists, or nothing it could read (ux, issue 21)."""

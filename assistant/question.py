@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .text import content_terms, years_in
+from .text import question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACES = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -96,7 +96,7 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
     wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
     names = tuple(m.group(1) for m in _NAME.finditer(text) if m.group(1).lower() not in _WH_WORDS)
-    return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=content_terms(text),
+    return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
                     names=names, wh=wh, vector=vector)
 
 

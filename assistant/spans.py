@@ -75,7 +75,12 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
 
 def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
-    question (the usual place of the asked value in a sentence that answers it)."""
+    question (the usual place of the asked value in a sentence that answers it). A "who" question asks first of all
+    for a person: a person's name wins over an organisation's when the sentence has both."""
+    if "PERSON" in wants and len(wants) > 1:
+        person = pick_value(sentence, frozenset({"PERSON"}), question_text)
+        if person is not None:
+            return person
     q_terms = set(content_terms(question_text))
     q_low = question_text.lower()
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))

@@ -24,11 +24,22 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Words that only shape a question ("how many", "how much"): BM25's list keeps them, as they are content words
+# elsewhere, but in a question they name no topic a passage must share.
+QUESTION_ONLY = frozenset({"many", "much"})
+
+
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
     return frozenset(STOPWORDS_EN)
+
+
+def question_terms(text: str) -> tuple[str, ...]:
+    """A question's content terms: `content_terms` without the words that only shape the question."""
+    skip = {stem(w) for w in QUESTION_ONLY}
+    return tuple(t for t in content_terms(text) if t not in skip)
 
 
 @lru_cache(maxsize=300_000)

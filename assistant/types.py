@@ -184,6 +184,11 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     seconds: float = 0.0
 
+    @property
+    def nothing_read(self) -> bool:
+        """No file given could be read (none exists, or every one was skipped): a script should see a failure."""
+        return self.files_read == 0
+
     def summary(self) -> str:
         lines = [
             f"files read: {self.files_read} ({self.files_unchanged} unchanged)",

@@ -9,7 +9,7 @@ import hashlib
 import re
 from functools import lru_cache
 
-from assistant.types import Chunk
+from assistant.types import Chunk, map_offset
 
 from .documents import DocumentPart, is_title_like
 from .sentences import split_sentences
@@ -79,9 +79,10 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
                 for pos, line in pieces + [(row_pos, row)]:
                     if text:
                         text += "\n"
-                    breaks.append((len(text), doc.body.to_source(pos)))
+                    # the line's own breakpoints: cleaning may have removed invisible characters inside it
+                    row_offset = len(text)  # after the loop: where the row itself starts
+                    breaks += [(len(text) + t, s) for t, s in doc.body.slice(pos, pos + len(line)).breaks]
                     text += line
-                row_offset = breaks[-1][0]
                 title_text = _LEADING_SYMBOLS.sub("", title[1].strip()) if title else ""
                 out.append((text, tuple(breaks), row_offset, title_text, header.strip()))
         i = j
@@ -122,9 +123,12 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
     for kind, text, breaks, row_offset, title, header, lead in pending:
         start = breaks[0][1]
         end = breaks[-1][1] + (len(text) - breaks[-1][0])
+        # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its
+        # title or header, and two identical rows ("Total | 5 | 4" twice) must stay two chunks (issue 21).
+        own_start = map_offset(breaks, row_offset) if kind == "table_row" else start
         chunks.append(
             Chunk(
-                id=chunk_id(doc.doc_id, kind, start, text),
+                id=chunk_id(doc.doc_id, kind, own_start, text),
                 text=text,
                 source=doc.source,
                 doc_id=doc.doc_id,

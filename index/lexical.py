@@ -8,11 +8,20 @@ from Chroma's contents on open.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import shutil
 import sys
+import tempfile
+import unicodedata
+import uuid
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
+
+import numpy as np
 
 from assistant.types import Chunk
 
@@ -22,6 +31,11 @@ from .tokens import TOKEN_PATTERN, word_tokens
 
 BM25_SUBDIR = "bm25"
 STAMP = "generation.json"
+SAVE_LOCK = "bm25.lock"
+INGEST_LOCK = "ingest.lock"  # held by the ingest (index.pipeline.ingest_lock)
+TMP_PREFIX = "bm25.tmp-"
+OLD_PREFIX = "bm25.old-"
+NO_TERM = "\x00"
 
 
 def _stemmer():
@@ -83,8 +97,12 @@ class LexicalIndex:
             return cls()
         vocab = Memo(lambda _: len(vocab), limit=sys.maxsize)  # term → its number, the next one for a new term
         token_ids = [list(map(vocab.__getitem__, doc.split())) for doc in terms]  # see Memo: hits stay in C
+        # Chunks whose text is only stop words or one-letter tokens ("It is.", "x") have no terms; bm25s can't index
+        # an empty vocabulary, so it gets one term no query can contain (a token is two word characters or more).
+        vocabulary = dict(vocab) or {NO_TERM: 0}
         engine = bm25s.BM25()
-        engine.index(Tokenized(ids=token_ids, vocab=dict(vocab)), show_progress=False)
+        with np.errstate(divide="ignore", invalid="ignore"):  # every document of length 0 (the case above)
+            engine.index(Tokenized(ids=token_ids, vocab=vocabulary), show_progress=False)
         return cls(engine, list(ids), records)
 
     @classmethod
@@ -96,38 +114,63 @@ class LexicalIndex:
             records.add_chunk(c)
         return cls.build(ids, analyze(texts), records)
 
-    def save(self, index_dir: Path, generation: str) -> None:
-        target = Path(index_dir) / BM25_SUBDIR
-        tmp = target.with_name(BM25_SUBDIR + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if self._engine is not None:
-            self._engine.save(str(tmp), corpus=[{"node_id": i} for i in self._ids], show_progress=False)
-        if self.records is not None:
-            self.records.save(tmp)
-        (tmp / STAMP).write_text(json.dumps({"generation": generation, "size": self.size}))
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)  # a reader never sees a half-written index
+    def save(self, index_dir: Path, generation: str, writer: bool = False) -> bool:
+        """Publish this index as the one of `generation`; False when it was not (kept in memory only).
+
+        `writer` is the ingest, which holds the ingest lock. Anyone else (a reader that rebuilt the index) never
+        publishes while an ingest runs: it may have read a collection half-way through that ingest, and had the
+        ingest then died, its index would have passed for the generation's (issue 20, item 1). One saver at a time
+        (`SAVE_LOCK`); each writes a folder of its own and swaps it in by renames, so no two savers share a path
+        and a reader sees the old folder, the new one, or none (then it rebuilds) — never a mix it would accept:
+        the stamp lists every file's size and checksum."""
+        index_dir = Path(index_dir)
+        if not writer and ingest_running(index_dir):
+            return False
+        with _save_lock(index_dir):
+            if not writer and ingest_running(index_dir):  # one may have started while we waited
+                return False
+            _remove_leftovers(index_dir)  # of savers killed half-way: no other saver runs now
+            tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=index_dir))
+            if self._engine is not None:
+                self._engine.save(str(tmp), corpus=[{"node_id": i} for i in self._ids], show_progress=False)
+            if self.records is not None:
+                self.records.save(tmp)
+            stamp = {"generation": generation, "size": self.size, "ids": ids_digest(self._ids),
+                     "files": _manifest(tmp)}
+            (tmp / STAMP).write_text(json.dumps(stamp))
+            target = index_dir / BM25_SUBDIR
+            old = index_dir / f"{OLD_PREFIX}{uuid.uuid4().hex}"
+            if target.exists():
+                target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        return True
+
+    @staticmethod
+    def covers(index_dir: Path, generation: str, ids: list[str]) -> bool:
+        """Whether the saved index is of `generation`, holds exactly the chunks `ids` and its files are whole: what
+        an ingest checks before it calls the index current (a stamp alone can be a reader's index of a collection
+        an ingest was still filling)."""
+        stamp = _read_stamp(Path(index_dir) / BM25_SUBDIR)
+        return (stamp is not None and stamp.get("generation") == generation and stamp.get("size") == len(ids)
+                and stamp.get("ids") == ids_digest(ids) and _files_intact(Path(index_dir) / BM25_SUBDIR, stamp))
 
     @staticmethod
     def is_current(index_dir: Path, generation: str) -> bool:
-        try:
-            stamp = json.loads((Path(index_dir) / BM25_SUBDIR / STAMP).read_text())
-        except (OSError, ValueError):
-            return False
-        return stamp.get("generation") == generation
+        stamp = _read_stamp(Path(index_dir) / BM25_SUBDIR)
+        return stamp is not None and stamp.get("generation") == generation
 
     @classmethod
     def load(cls, index_dir: Path, generation: str) -> "LexicalIndex | None":
-        """The persisted index if it was built from this generation, else None (also the format llama-index's
-        BM25Retriever.persist writes: the corpus holds each chunk's `node_id`)."""
+        """The persisted index if it was built from this generation and its files are whole, else None: the caller
+        rebuilds it from Chroma (also reads the format llama-index's BM25Retriever.persist writes: the corpus holds
+        each chunk's `node_id`; such a stamp lists no files)."""
         target = Path(index_dir) / BM25_SUBDIR
-        try:
-            stamp = json.loads((target / STAMP).read_text())
-        except (OSError, ValueError):
+        stamp = _read_stamp(target)
+        if stamp is None or stamp.get("generation") != generation:
             return None
-        if stamp.get("generation") != generation:
-            return None
+        if "files" in stamp and not _files_intact(target, stamp):
+            return None  # truncated, garbled or missing: rebuilt from Chroma
         if not stamp.get("size"):
             return cls()
         import bm25s
@@ -137,8 +180,13 @@ class LexicalIndex:
             ids = [doc["node_id"] for doc in engine.corpus]
         except Exception:
             return None
+        if len(ids) != stamp.get("size"):
+            return None
         engine.corpus = None  # retrieve document numbers; `ids` maps them
-        return cls(engine, ids, ChunkRecords.load(target))
+        records = ChunkRecords.load(target)
+        if records is not None and len(records) != len(ids):
+            records = None
+        return cls(engine, ids, records)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(chunk id, score) best first; bm25s pads top-k with score-0 hits, which are dropped."""
@@ -147,6 +195,8 @@ class LexicalIndex:
         import bm25s
 
         k = max(1, min(k, self.size))
+        if not query.isascii():  # as the chunks' terms were made (`index.tokens.word_tokens`)
+            query = unicodedata.normalize("NFKC", query)
         try:
             # As BM25Retriever does: the query is stemmed but keeps its stop words (they have no postings).
             tokens = bm25s.tokenize(query, stemmer=self._stemmer, token_pattern=TOKEN_PATTERN, show_progress=False)
@@ -154,3 +204,76 @@ class LexicalIndex:
         except Exception:  # bm25s fails on a query with no known tokens
             return []
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+
+def ids_digest(ids: Iterable[str]) -> str:
+    """A digest of a set of chunk ids (order does not matter)."""
+    return hashlib.sha1("\n".join(sorted(ids)).encode()).hexdigest()
+
+
+def ingest_running(index_dir: Path) -> bool:
+    """Whether an ingest holds the lock of `index_dir` (tried without waiting; a read-only directory has none)."""
+    try:
+        fh = open(Path(index_dir) / INGEST_LOCK, "rb")
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+@contextmanager
+def _save_lock(index_dir: Path) -> Iterator[None]:
+    """One BM25 saver at a time per index directory (a save takes a second at most: the others wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / SAVE_LOCK, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(index_dir: Path) -> None:
+    for leftover in index_dir.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in index_dir.glob(f"{OLD_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _checksum(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def _manifest(folder: Path) -> dict[str, list[int]]:
+    """Size and CRC-32 of every file of a saved index: what `load` checks before trusting one."""
+    return {p.name: [p.stat().st_size, _checksum(p)] for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _files_intact(folder: Path, stamp: dict) -> bool:
+    files = stamp.get("files")
+    if not isinstance(files, dict):
+        return False
+    try:
+        return all((folder / name).stat().st_size == size and _checksum(folder / name) == crc
+                   for name, (size, crc) in files.items())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _read_stamp(folder: Path) -> dict | None:
+    try:
+        stamp = json.loads((folder / STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) else None

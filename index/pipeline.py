@@ -163,9 +163,16 @@ def _size(path: Path) -> int:
         return 0  # reported when it is read
 
 
+_held_locks: set[Path] = set()  # index directories whose ingest lock this process holds
+
+
 @contextmanager
 def ingest_lock(index_dir: Path) -> Iterator[None]:
     """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
+    key = Path(index_dir).resolve()
+    if key in _held_locks:  # this process holds it already (an ingest opening a store that repairs itself)
+        yield
+        return
     index_dir.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir / "ingest.lock"
     with open(lock_path, "a+") as fh:
@@ -178,9 +185,11 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
         fh.truncate()
         fh.write(f"pid {os.getpid()}")
         fh.flush()
+        _held_locks.add(key)
         try:
             yield
         finally:
+            _held_locks.discard(key)
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
@@ -245,10 +254,15 @@ class Ingestor:
             bar.close()
             if prune:
                 self._prune(states, report)
-            if self._generation is not None or not LexicalIndex.is_current(self.index_dir, self.store.generation):
+            if self._generation is not None or not self._lexical_covers_store():
                 self._rebuild_lexical(self._helper_lexical(helper))
         report.seconds = time.perf_counter() - t0
         return report
+
+    def _lexical_covers_store(self) -> bool:
+        """Whether the saved BM25 index and records are whole and hold exactly the store's chunks, of its generation
+        (else this ingest repairs them, even when every file is unchanged)."""
+        return LexicalIndex.covers(self.index_dir, self.store.generation, self.store.all_ids())
 
     def _needs_work(self, path: Path, states: dict, report: IngestReport) -> bool:
         """False for a file whose content the index already holds (counted as unchanged) or that can't be read."""
@@ -360,14 +374,14 @@ class Ingestor:
         records = self._records
         if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids) and all(i in records for i in ids):
             prebuilt.records = records
-            prebuilt.save(self.index_dir, generation)
+            prebuilt.save(self.index_dir, generation, writer=True)
             return
         old = self.store.get([i for i in ids if i not in self._terms or i not in records])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
         for c in old.values():
             records.add_chunk(c)
         kept = [i for i in ids if i in terms and i in records]
-        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation)
+        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation, writer=True)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

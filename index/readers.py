@@ -73,11 +73,42 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if b"\x00" not in data and any(not line.isascii() and _is_utf8(line) for line in data.splitlines()):
+        return _decode_mixed(data)
     # Not UTF-8: accept a legacy encoding only when detection is confident, else skip rather than index mojibake.
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.chaos > 0.1:
         raise Unreadable("not valid UTF-8 and no text encoding could be detected")
     text = str(best)
+    if _control_ratio(text) > 0.05:
+        raise Unreadable("binary file (mostly control characters)")
+    return text
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_mixed(data: bytes) -> str:
+    """A file with UTF-8 lines and lines in a legacy encoding (text pasted together from two sources): decided per
+    line — UTF-8 where a line is valid UTF-8, else the encoding detected over all the other lines; skipped when
+    that is not confident (decoding the whole file as one legacy encoding made its UTF-8 lines mojibake)."""
+    lines = data.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+    utf8 = {line: _is_utf8(line) for line in lines}
+    legacy = b"".join(line for line in lines if not utf8[line])
+    seen = {ch for line in lines if utf8[line] for ch in line.decode("utf-8") if not ch.isascii()}
+    candidates = [m for m in charset_normalizer.from_bytes(legacy) if m.chaos <= 0.1]
+    if not candidates:
+        raise Unreadable("mixes UTF-8 with lines in an encoding that could not be detected")
+    # A few short lines fit several legacy encodings about as well; the file's UTF-8 lines show which letters its
+    # language uses: the candidate whose letters they share most wins (then the detector's order).
+    best = max(candidates, key=lambda m: len(seen & set(str(m))))
+    text = "".join(line.decode("utf-8") if utf8[line] else line.decode(best.encoding, errors="replace")
+                   for line in lines)
     if _control_ratio(text) > 0.05:
         raise Unreadable("binary file (mostly control characters)")
     return text

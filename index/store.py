@@ -8,6 +8,8 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 
 from __future__ import annotations
 
+import logging
+import struct
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import CorruptIndex, EmbedderMismatch, IndexNotFound, StoreUnavailable
+from assistant.errors import CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound, StoreUnavailable
 from assistant.types import Chunk
 
 CHROMA_SUBDIR = "chroma"
@@ -27,6 +29,11 @@ CHROMA_SUBDIR = "chroma"
 PAGE = 10_000
 ID_PAGE = 100_000
 IDS_PER_GET = 2000  # ids per `get` by id
+# hnswlib's `header.bin` as Chroma's persisted segment writes it: a format version, then offsetLevel0, max_elements,
+# cur_element_count, size_data_per_element, label_offset, offsetData, maxlevel, enterpoint_node, maxM, maxM0, M,
+# mult, ef_construction.
+REBUILDING = "--rebuilding"  # suffix of a collection whose vector index is being rebuilt (`_rebuild_vectors`)
+HNSW_HEADER = struct.Struct("<iQQQQQQiiQQQdQ")
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,24 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
         raise CorruptIndex(str(index_dir), f"{type(exc).__name__}: {exc}") from None
 
 
+def recorded_embedder(index_dir: Path, chroma_url: str | None = None, collection: str = "documents") -> str | None:
+    """The `--embedder` value an existing index was built with (`hash:256`, `minilm`), or None: no index yet, or one
+    built with a model folder whose path the collection doesn't record. Never creates anything; a store that can't
+    be opened gives None here and its clear error when it is opened for real."""
+    from .embedders import spec_of
+
+    if not chroma_url and not (Path(index_dir) / CHROMA_SUBDIR).is_dir():
+        return None
+    try:
+        client = _client(Path(index_dir), chroma_url, create=False)
+        name = (client.get_collection(collection, embedding_function=None).metadata or {}).get("embedder")
+    except Exception:
+        return None
+    if not name or name.startswith("st:"):
+        return None
+    return spec_of(name)
+
+
 class ChromaStore:
     def __init__(self, index_dir: Path, embedder_name: str, dim: int, chroma_url: str | None = None,
                  collection: str = "documents", create: bool = True):
@@ -73,6 +98,9 @@ class ChromaStore:
         self._client = _client(self.index_dir, chroma_url, create)
         try:
             existing = {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
+            if collection not in existing and collection + REBUILDING in existing:  # a rebuild killed at its end
+                self._client.get_collection(collection + REBUILDING, embedding_function=None).modify(name=collection)
+                existing.add(collection)
             if collection in existing:
                 self._col = self._client.get_collection(collection, embedding_function=None)
             elif create:
@@ -96,6 +124,105 @@ class ChromaStore:
             from .embedders import spec_of
 
             raise EmbedderMismatch(self.location, spec_of(built_with), spec_of(embedder_name))
+        if not chroma_url:
+            problem = self._vector_segment_problem()
+            if problem:
+                self._rebuild_vectors(problem)
+
+    # -- the vector segment on disk (embedded Chroma) ----------------------------------------------
+    def _vector_segment_dir(self) -> Path | None:
+        import sqlite3
+        from contextlib import closing
+
+        db = self.index_dir / CHROMA_SUBDIR / "chroma.sqlite3"
+        try:
+            with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+                row = conn.execute("SELECT id FROM segments WHERE collection = ? AND scope = 'VECTOR'",
+                                   (str(self._col.id),)).fetchone()
+        except sqlite3.Error:
+            return None
+        return self.index_dir / CHROMA_SUBDIR / row[0] if row else None
+
+    def _collection_names(self) -> set[str]:
+        return {c.name if hasattr(c, "name") else c for c in self._client.list_collections()}
+
+    def _vector_segment_problem(self) -> str | None:
+        """What is wrong with the collection's HNSW files, checked against their own header before Chroma maps
+        them (a SIGKILL once left a `link_lists.bin` of 1.38 TB, on which Chroma crashed the process; a truncated
+        `data_level0.bin` gave silently different answers), else None. No files yet (fewer records than Chroma
+        flushes at once) is fine."""
+        folder = self._vector_segment_dir()
+        if folder is None or not folder.is_dir():
+            return None
+        header = folder / "header.bin"
+        files = {p.name: p.stat().st_size for p in folder.iterdir() if p.is_file()}
+        if "header.bin" not in files:
+            return f"{header} is missing" if "data_level0.bin" in files else None
+        data = header.read_bytes()
+        if len(data) != HNSW_HEADER.size:
+            return f"{header} is {len(data)} bytes, not {HNSW_HEADER.size}"
+        (version, _, max_elements, count, per_element, _, _, max_level, _, max_m, max_m0, _, _, _) = \
+            HNSW_HEADER.unpack(data)
+        dim = (self._col.metadata or {}).get("dim")
+        expected = {
+            "data_level0.bin": count * per_element,
+            "length.bin": count * 4,
+        }
+        if version != 1:  # the only one chromadb 1.x writes (a garbled header shows here first)
+            return f"{header} has format version {version}, not 1"
+        if not 0 <= count <= max_elements or not -1 <= max_level < 64:
+            return f"{header} is garbled ({count} elements of {max_elements}, top level {max_level})"
+        if dim and per_element != (max_m0 * 4 + 4) + int(dim) * 4 + 8:
+            return f"{header} does not match the collection's {dim} dimensions"
+        for name, size in expected.items():
+            if files.get(name, -1) != size:
+                return f"{folder / name} is {files.get(name, 0):,} bytes; its header says {size:,}"
+        bound = count * (max_m * 4 + 4) * max(max_level, 0)
+        if files.get("link_lists.bin", 0) > bound:
+            return f"{folder / 'link_lists.bin'} is {files['link_lists.bin']:,} bytes, over the {bound:,} its header allows"
+        return None
+
+    def _rebuild_vectors(self, problem: str) -> None:
+        """A new vector index from the stored records: their text is in Chroma's SQLite file, and embedding it again
+        with the collection's embedder gives the vectors it held. Under the ingest lock, so no ingest writes meanwhile."""
+        import sys
+
+        from .embedders import make_embedder, spec_of
+        from .pipeline import ingest_lock
+
+        print(f"the vector index at {self.location} is damaged ({problem}); rebuilding it from the stored records",
+              file=sys.stderr)
+        try:
+            with ingest_lock(self.index_dir):
+                folder = self._vector_segment_dir()
+                if folder is not None and folder.exists():  # never let Chroma map the damaged files (a read does)
+                    folder.rename(folder.with_name(folder.name + ".damaged"))
+                records = list(self._iter(include=("documents", "metadatas")))
+                embedder = make_embedder(spec_of(self.embedder_name))
+                name, metadata = self._col.name, dict(self._col.metadata or {})
+                configuration = {"hnsw": dict(self._col.configuration.get("hnsw") or {})}  # as it was created
+                # Filled under another name, then swapped in: a kill part-way leaves the damaged collection (found
+                # again next time) or the full new one under its temporary name (`_adopt_rebuilt` finishes the swap).
+                spare = name + REBUILDING
+                if spare in self._collection_names():
+                    self._client.delete_collection(spare)
+                fresh = self._client.create_collection(spare, configuration=configuration, metadata=metadata,
+                                                       embedding_function=None)
+                for lo in range(0, len(records), 1000):
+                    part = records[lo : lo + 1000]
+                    chunks = [Chunk.from_record(i, d, m) for i, d, m in part]
+                    fresh.add(ids=[i for i, _, _ in part], metadatas=[m for _, _, m in part],
+                              documents=[d for _, d, _ in part] if any(d for _, d, _ in part) else None,
+                              embeddings=embedder.embed_documents([c.text for c in chunks]))
+                self._client.delete_collection(name)
+                fresh.modify(name=name)
+                self._col = self._client.get_collection(name, embedding_function=None)
+        except (IndexLocked, OSError) as exc:
+            raise CorruptIndex(self.location, f"{problem}; it could not be rebuilt now: {exc}") from None
+        if folder is not None:
+            import shutil
+
+            shutil.rmtree(folder.with_name(folder.name + ".damaged"), ignore_errors=True)
 
     # -- metadata ---------------------------------------------------------------------------------
     @property
@@ -197,7 +324,15 @@ class ChromaStore:
     def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the `k` nearest chunks; ids only, so a query reads no stored text
         (callers fetch the few chunks they keep with `get`)."""
-        res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
+        from chromadb.errors import InternalError
+
+        try:
+            res = self._col.query(query_embeddings=[embedding], n_results=max(1, k), include=["distances"])
+        except InternalError as exc:
+            # Another process is writing the collection and has not yet put its vector index on disk ("Nothing
+            # found on disk"): the lexical side answers alone until it has.
+            logging.getLogger(__name__).warning("vector search unavailable, lexical search only: %s", exc)
+            return []
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     def _iter(self, where: dict | None = None, include: tuple[str, ...] = ("documents", "metadatas"),

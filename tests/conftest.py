@@ -12,7 +12,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+# beside the checkout (../shared/corpus), or beside the folder holding it (a git worktree under ../wt/NAME)
+CORPUS = next((d / "shared" / "corpus" for d in REPO.parents if (d / "shared" / "corpus").is_dir()),
+              REPO.parent / "shared" / "corpus")
 OUTPUT = REPO / "test-output"
 
 
@@ -39,7 +41,7 @@ def corpus_assistant(tmp_path_factory, corpus_dir):
     """One assistant over the real corpus, ingested once per session (read-only for tests)."""
     from assistant import Assistant
 
-    a = Assistant(index_dir=tmp_path_factory.mktemp("corpus-index"))
+    a = Assistant(embedder="hash", index_dir=tmp_path_factory.mktemp("corpus-index"))
     a.ingest([corpus_dir])
     return a
 
@@ -63,3 +65,20 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     from tests.tiny_models import build_tiny_models
 
     return build_tiny_models(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """all-MiniLM-L6-v2 from its package, loaded once for the whole session (the same shared instance every
+    `Assistant(embedder="minilm")` of this process gets)."""
+    from index.embedders import make_embedder
+
+    return make_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def hash_embedder():
+    """The model-free embedder, for tests that only need "an embedder"."""
+    from index.embedders import make_embedder
+
+    return make_embedder("hash")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.test_app import page_url  # noqa: F401  (the fixture: the real page in a subprocess)
+from tests.test_app import page_url, plain  # noqa: F401  (the fixture: the real page in a subprocess)
 
 ASKERS = 16
 SECONDS = 30
@@ -43,10 +43,10 @@ def test_sixteen_concurrent_askers_get_their_own_answers(page_url):  # noqa: F81
                 with lock:
                     errors.append(repr(exc))
                 continue
-            text = chat[-1]["content"][0]["text"]
+            text = plain(chat[-1]["content"][0]["text"])
             with lock:
                 latencies.append(time.perf_counter() - t0)
-                if len(chat) != 2 or chat[0]["content"][0]["text"] != question or expected not in text:
+                if len(chat) != 2 or plain(chat[0]["content"][0]["text"]) != question or expected not in text:
                     mismatches.append((question, text))
             i += 1
 

@@ -33,7 +33,7 @@ def llm_assistant(tmp_path, stub):
     docs.mkdir()
     for name, text in DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
-    a = Assistant(index_dir=tmp_path / "ix", answer_mode="llm", llm_base_url=stub.url, llm_model="stub-model",
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix", answer_mode="llm", llm_base_url=stub.url, llm_model="stub-model",
                   llm_timeout=2.0)
     a.ingest([docs])
     return a
@@ -121,7 +121,7 @@ def test_streaming_yields_text_as_it_arrives(llm_assistant, stub):
 
 
 def test_llm_mode_without_configuration_says_what_to_set(tmp_path):
-    a = Assistant(index_dir=tmp_path / "ix", answer_mode="llm")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix", answer_mode="llm")
     (tmp_path / "a.txt").write_text("Tin output reached 10 tons in 2020.", encoding="utf-8")
     a.ingest([tmp_path / "a.txt"])
     with pytest.raises(ConfigError, match="ASSISTANT_LLM_BASE_URL"):

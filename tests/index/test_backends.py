@@ -51,7 +51,7 @@ def chroma_server(tmp_path_factory):
 @pytest.fixture(params=["embedded", "server"])
 def backend(request, tmp_path):
     """Assistant keyword arguments for one store backend (a fresh collection each test)."""
-    kwargs = {"index_dir": tmp_path / "ix"}
+    kwargs = {"index_dir": tmp_path / "ix", "embedder": "hash"}
     if request.param == "server":
         kwargs |= {"chroma_url": request.getfixturevalue("chroma_server"), "collection": f"t-{uuid.uuid4().hex[:12]}"}
     return kwargs
@@ -83,4 +83,4 @@ def test_ingest_update_prune_and_ask(backend, corpus_copy):
 
 def test_unreachable_server_is_a_clear_error(tmp_path):
     with pytest.raises(StoreUnavailable, match="cannot reach the Chroma server"):
-        Assistant(index_dir=tmp_path / "ix", chroma_url=f"http://127.0.0.1:{free_port()}").stats()
+        Assistant(embedder="hash", index_dir=tmp_path / "ix", chroma_url=f"http://127.0.0.1:{free_port()}").stats()

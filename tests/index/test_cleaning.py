@@ -32,3 +32,22 @@ def test_offsets_map_back_to_the_source_verbatim():
     for i, ch in enumerate(cleaned.text):
         if ch != "\n":
             assert text[cleaned.to_source(i)] == ch
+
+
+def test_a_slice_keeps_exactly_the_breakpoints_inside_it():
+    """`MappedText.slice` finds its breakpoints by bisection (linear ingest); they are the ones a scan finds."""
+    import random
+
+    from index.cleaning import clean_text
+
+    rng = random.Random(3)
+    lines = [rng.choice(["", "", f"The cider press ran for {i} days.", f"A loaf cost {i} pounds."]) for i in range(400)]
+    cleaned = clean_text("\n".join(lines))  # blank runs dropped: breakpoints between lines
+    assert len(cleaned.breaks) > 100
+    for _ in range(300):
+        start = rng.randrange(len(cleaned.text))
+        end = rng.randrange(start, len(cleaned.text) + 1)
+        part = cleaned.slice(start, end)
+        expected = [(0, cleaned.to_source(start))] + [(t - start, s) for t, s in cleaned.breaks if start < t < end]
+        assert part.text == cleaned.text[start:end] and list(part.breaks) == expected
+        assert all(part.to_source(i) == cleaned.to_source(start + i) for i in range(0, end - start, 7))

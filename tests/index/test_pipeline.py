@@ -14,7 +14,7 @@ def _all_text(a: Assistant) -> list[str]:
 
 
 def test_corpus_ingest_report_and_clean_chunks(index_dir, corpus_dir):
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     report = a.ingest([corpus_dir])
     assert report.files_read == 5 and report.documents == 10 and not report.skipped
     assert report.chunks_added == a.store.count() > 50
@@ -33,7 +33,7 @@ def test_table_rows_are_retrievable_with_header(corpus_assistant):
 
 
 def test_second_ingest_adds_nothing(index_dir, corpus_dir):
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     first = a.ingest([corpus_dir])
     gen = a.store.generation
     second = a.ingest([corpus_dir])
@@ -43,7 +43,7 @@ def test_second_ingest_adds_nothing(index_dir, corpus_dir):
 
 
 def test_editing_one_file_replaces_only_its_chunks(index_dir, corpus_copy):
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     a.ingest([corpus_copy])
     before = {c.id: c.source for c in a.store.all_chunks()}
     target = sorted(corpus_copy.iterdir())[2]
@@ -60,7 +60,7 @@ def test_editing_one_file_replaces_only_its_chunks(index_dir, corpus_copy):
 
 
 def test_prune_removes_chunks_of_deleted_files(index_dir, corpus_copy):
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     a.ingest([corpus_copy])
     victim = sorted(corpus_copy.iterdir())[0]
     victim.unlink()
@@ -78,7 +78,7 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_in(index_dir, tmp_
     (docs / "latin1.txt").write_bytes("Caf\xe9 na\xefve text about zinc prices in Montr\xe9al.".encode("latin-1"))
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (docs / "image.png").write_bytes(b"\x89PNG\r\n")
-    report = Assistant(index_dir=index_dir).ingest([docs, tmp_path / "missing.txt"])
+    report = Assistant(embedder="hash", index_dir=index_dir).ingest([docs, tmp_path / "missing.txt"])
     reasons = {p.rsplit("/", 1)[-1]: why for p, why in report.skipped}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["binary.txt"].startswith("binary file")
@@ -98,7 +98,7 @@ def test_html_and_pdf_are_read(index_dir, tmp_path):
     writer.add_blank_page(width=200, height=200)
     with open(tmp_path / "blank.pdf", "wb") as fh:
         writer.write(fh)
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     report = a.ingest([tmp_path / "page.html", tmp_path / "blank.pdf"])
     assert report.files_read == 1
     assert dict(report.skipped)[str(tmp_path / "blank.pdf")] == "no text could be extracted"
@@ -109,7 +109,7 @@ def test_html_and_pdf_are_read(index_dir, tmp_path):
 
 def test_opening_with_another_embedder_says_to_reindex(index_dir, tmp_path):
     (tmp_path / "a.txt").write_text("Some text about tin reserves of 286,000 tons.", encoding="utf-8")
-    Assistant(index_dir=index_dir).ingest([tmp_path / "a.txt"])
+    Assistant(embedder="hash", index_dir=index_dir).ingest([tmp_path / "a.txt"])
     with pytest.raises(EmbedderMismatch, match="re-index") as err:
         Assistant(index_dir=index_dir, embedder="hash:512").stats()
     # both commands it suggests are valid `--embedder` values
@@ -126,10 +126,10 @@ def test_a_second_writer_gets_a_clear_error(index_dir):
 def test_lexical_index_is_rebuilt_when_out_of_step(index_dir, corpus_dir):
     import shutil
 
-    a = Assistant(index_dir=index_dir)
+    a = Assistant(embedder="hash", index_dir=index_dir)
     a.ingest([corpus_dir])
     shutil.rmtree(index_dir / "bm25")
-    fresh = Assistant(index_dir=index_dir)
+    fresh = Assistant(embedder="hash", index_dir=index_dir)
     hits = fresh.retrieve("Kazchrome flotation plant chromium", k=3)
     assert "Kazchrome" in hits[0].chunk.title
     assert (index_dir / "bm25" / "generation.json").exists()

@@ -46,7 +46,7 @@ def test_a_script_without_a_main_guard_ingests_once(tmp_path):
     script.write_text(textwrap.dedent(f"""
         from assistant import Assistant
         print("SCRIPT START", flush=True)
-        report = Assistant(index_dir={str(tmp_path / "ix")!r}).ingest([{str(docs)!r}])
+        report = Assistant(embedder="hash", index_dir={str(tmp_path / "ix")!r}).ingest([{str(docs)!r}])
         print("ADDED", report.chunks_added, "FILES", report.files_read)
     """), encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=REPO, timeout=300)
@@ -59,7 +59,7 @@ def test_a_script_without_a_main_guard_ingests_once(tmp_path):
 
 def test_a_helper_that_dies_mid_ingest_is_replaced_by_this_process(tmp_path, monkeypatch, caplog):
     docs = _collection(tmp_path)
-    reference = Assistant(index_dir=tmp_path / "ix-ref").ingest([docs])
+    reference = Assistant(embedder="hash", index_dir=tmp_path / "ix-ref").ingest([docs])
 
     received = []
     original = Helper.receive
@@ -72,12 +72,12 @@ def test_a_helper_that_dies_mid_ingest_is_replaced_by_this_process(tmp_path, mon
         return original(self)
 
     monkeypatch.setattr(Helper, "receive", receive_then_die)
-    a = Assistant(index_dir=tmp_path / "ix")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     report = a.ingest([docs])
     assert len(received) >= 5
     assert "preparing the remaining files in this process" in caplog.text
     assert (report.files_read, report.chunks_added, report.skipped) == (reference.files_read, reference.chunks_added, [])
-    assert _per_file_counts(a) == _per_file_counts(Assistant(index_dir=tmp_path / "ix-ref"))
+    assert _per_file_counts(a) == _per_file_counts(Assistant(embedder="hash", index_dir=tmp_path / "ix-ref"))
     monkeypatch.setattr(Helper, "receive", original)
     assert a.ingest([docs]).chunks_added == 0  # nothing half-written: the next run finds every file complete
 
@@ -105,7 +105,7 @@ def test_the_bm25_index_the_helper_builds_covers_exactly_the_stored_chunks(tmp_p
         return original(cls, ids, terms, records)
 
     monkeypatch.setattr(LexicalIndex, "build", classmethod(build))
-    a = Assistant(index_dir=tmp_path / "ix")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     a.ingest([docs])
     assert built_here == []  # a first ingest: the helper's index is taken
     assert _bm25_ids(a) == sorted(a.store.all_ids())
@@ -128,10 +128,10 @@ def test_a_process_that_imported_llama_index_prepares_a_small_collection_itself(
     started = []
     monkeypatch.setattr(pipeline, "Helper", lambda: started.append(1) or Helper())
     monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", 4_000_000)
-    small = Assistant(index_dir=tmp_path / "ix").ingest([docs])
+    small = Assistant(embedder="hash", index_dir=tmp_path / "ix").ingest([docs])
     assert started == [] and small.chunks_added > 0
     monkeypatch.setattr(pipeline, "WARM_PARALLEL_MIN_BYTES", sum(p.stat().st_size for p in docs.iterdir()))
-    large = Assistant(index_dir=tmp_path / "ix2").ingest([docs])
+    large = Assistant(embedder="hash", index_dir=tmp_path / "ix2").ingest([docs])
     assert started == [1] and large.chunks_added == small.chunks_added
 
 
@@ -151,9 +151,9 @@ def test_many_jobs_queued_at_once_neither_block_the_caller_nor_get_lost():
 
 def test_a_helper_allowed_one_file_ahead_still_ingests_every_file(tmp_path, monkeypatch):
     docs = _collection(tmp_path)
-    reference = Assistant(index_dir=tmp_path / "ix-ref").ingest([docs])
+    reference = Assistant(embedder="hash", index_dir=tmp_path / "ix-ref").ingest([docs])
     monkeypatch.setattr(pipeline, "HELPER_AHEAD_BYTES", 1)  # every file is over it: sent one at a time
-    a = Assistant(index_dir=tmp_path / "ix")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     report = a.ingest([docs])
     assert (report.files_read, report.chunks_added, report.skipped) == (reference.files_read, reference.chunks_added, [])
     assert _bm25_ids(a) == sorted(a.store.all_ids())

@@ -29,6 +29,7 @@ def _background_ingest(tmp_path: Path, chunks: int, seed: int) -> tuple[Path, Pa
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     generate(docs, chunks=chunks, seed=seed)
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(docs), "--index-dir", str(ix),
+                             "--embedder", "hash",
                              "--no-progress"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return docs, ix, proc
 
@@ -54,17 +55,17 @@ def test_sigkill_mid_ingest_leaves_an_index_that_opens_and_the_next_ingest_compl
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 
-    a = Assistant(index_dir=ix)
+    a = Assistant(embedder="hash", index_dir=ix)
     partial = a.store.count()
     assert partial > 0
     ans = a.ask("How many tons of silver did Saryarka Silver produce?")  # answers or abstains; no crash
     assert ans.text
 
-    report = Assistant(index_dir=ix).ingest([docs])
+    report = Assistant(embedder="hash", index_dir=ix).ingest([docs])
     assert not report.skipped
-    clean = Assistant(index_dir=tmp_path / "clean")
+    clean = Assistant(embedder="hash", index_dir=tmp_path / "clean")
     clean.ingest([docs])
-    done = Assistant(index_dir=ix)
+    done = Assistant(embedder="hash", index_dir=ix)
     assert partial < clean.store.count()  # the kill really came mid-ingest
     assert done.store.count() == clean.store.count()
     assert sorted(c.id for c in done.store.all_chunks()) == sorted(c.id for c in clean.store.all_chunks())
@@ -74,7 +75,7 @@ def test_sigkill_mid_ingest_leaves_an_index_that_opens_and_the_next_ingest_compl
 def test_corrupt_index_gives_a_clear_error(tmp_path):
     ix = tmp_path / "ix"
     (tmp_path / "a.txt").write_text("Tin output reached 10 tons in 2020.", encoding="utf-8")
-    Assistant(index_dir=ix).ingest([tmp_path / "a.txt"])
+    Assistant(embedder="hash", index_dir=ix).ingest([tmp_path / "a.txt"])
     (ix / "chroma" / "chroma.sqlite3").write_bytes(b"this is not a database" * 100)
     r = _cli("ask", "How much tin?", "--index-dir", str(ix))
     assert r.returncode == 2 and "cannot be opened" in r.stderr and "Traceback" not in r.stderr
@@ -85,7 +86,7 @@ def test_foreign_index_directory_gives_a_clear_error(tmp_path):
     ix.mkdir()
     (ix / "chroma").write_text("a file where the store should be", encoding="utf-8")
     with pytest.raises(CorruptIndex, match="not a directory"):
-        Assistant(index_dir=ix).stats()
+        Assistant(embedder="hash", index_dir=ix).stats()
 
 
 def test_encodings_limits_links_and_vanishing_files(tmp_path, monkeypatch):
@@ -107,7 +108,7 @@ def test_encodings_limits_links_and_vanishing_files(tmp_path, monkeypatch):
         return original(job)
 
     monkeypatch.setattr(pipeline, "_prepare_file", vanish_then_prepare)
-    a = Assistant(index_dir=tmp_path / "ix", max_file_mb=1.0)
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix", max_file_mb=1.0)
     report = a.ingest([docs])
     reasons = {Path(p).name: why for p, why in report.skipped}
     assert "over the 1.0 MB limit" in reasons["huge.txt"]
@@ -148,7 +149,7 @@ def test_a_file_changing_mid_ingest_is_indexed_as_read_and_caught_up_next_time(t
         return original(job)
 
     monkeypatch.setattr(pipeline, "_prepare_file", change_then_prepare)
-    a = Assistant(index_dir=tmp_path / "ix")
+    a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     a.ingest([docs])
     assert a.ask("How much tin output in 2020?").text.startswith("6 tons")  # what was read is what is indexed
     monkeypatch.setattr(pipeline, "_prepare_file", original)
@@ -162,7 +163,7 @@ def test_a_second_ingest_process_is_refused_while_one_runs(tmp_path):
         while not (ix / "ingest.lock").exists() or "pid" not in (ix / "ingest.lock").read_text():
             assert time.time() < deadline and first.poll() is None
             time.sleep(0.1)
-        second = _cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress")
+        second = _cli("ingest", str(docs), "--index-dir", str(ix), "--embedder", "hash", "--no-progress")
         assert second.returncode == 2
         assert "another ingest is writing" in second.stderr and f"pid {first.pid}" in second.stderr
     finally:
