@@ -183,6 +183,9 @@ class Assistant:
     def _check(self, question: str) -> str:
         if not isinstance(question, str):
             raise BadQuestion("the question must be text")
+        from index.cleaning import normalize_question
+
+        question = normalize_question(question)  # as the index normalises text: the same words match
         cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
         if len(cleaned) > self.settings.max_question_chars:
             raise BadQuestion(

@@ -38,12 +38,9 @@ _WH_KINDS: list[tuple[re.Pattern, frozenset[str]]] = [
     (re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:by|to|from|with|for)\s+whom\b", re.I), PEOPLE),
 ]
 # "what/which" followed by the noun phrase that names the kind of the answer ("which company", "what year").
-_WHAT_NOUN = re.compile(
-    r"\b(?:what|which)\s+((?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*)"
-    r"(?=\s+(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should|might|of|in|on|at|for|to|"
-    r"from|by|that|who|which|were|became|made|gave|took|led)\b|\s*\?|$)",
-    re.I,
-)
+_WHAT = re.compile(r"\b(?:what|which)\s+(.*)", re.I | re.S)
+_AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would"}
+_STOP_AT = _AUX | {"of", "in", "on", "at", "for", "to", "by", "from", "with", "that", "which", "who"}
 
 # One line per kind, for the model to judge a "what/which <noun>" phrase against. OTHER: not a typed value.
 KIND_DESCRIPTIONS = {
@@ -108,11 +105,33 @@ def _kind_by_grammar(text: str) -> frozenset[str] | None:
     return None
 
 
-def _kind_by_model(text: str, embedder) -> frozenset[str]:
-    m = _WHAT_NOUN.search(text)
+def what_noun(text: str) -> str:
+    """The noun phrase after "what/which" that names the kind of the answer: "which company runs…" → "company runs",
+    "what was the total revenue in 2019" → "total revenue", "what was X's output" → "output". Empty for "what is
+    a …" (a definition) and "what did …"."""
+    m = _WHAT.search(text)
     if not m:
-        return frozenset()
-    return _kind_of_phrase(f"which {m.group(1).lower()}", embedder)
+        return ""
+    words = re.findall(r"[\w'’-]+", m.group(1))
+    if words and words[0].lower() in _AUX:
+        words = words[1:]
+        if words and words[0].lower() in ("a", "an"):
+            return ""
+        if words and words[0].lower() == "the":
+            words = words[1:]
+        while words and words[0][:1].isupper():  # a name the question is about: "X's output" → "output"
+            words = words[1:]
+    phrase = []
+    for w in words:
+        if w.lower() in _STOP_AT or len(phrase) == 2:
+            break
+        phrase.append(w.lower())
+    return " ".join(phrase)
+
+
+def _kind_by_model(text: str, embedder) -> frozenset[str]:
+    noun = what_noun(text)
+    return _kind_of_phrase(f"which {noun}", embedder) if noun else frozenset()
 
 
 @lru_cache(maxsize=4096)

@@ -1,7 +1,8 @@
 """Words, stems and figures: the lexical side of reading questions and passages.
 
-One tokenizer (`index.tokens`, shared with BM25), one stemmer (Snowball English, as BM25 uses), one stop-word list
-(bm25s's English list, as BM25 uses) — so "overlap with the question" here means what it means to the retriever.
+One tokenizer (`index.tokens`, shared with BM25) and one stemmer (Snowball English, as BM25 uses), so a word here is
+the word the retriever matched. Stop words are spaCy's English list: BM25's (bm25s's, Lucene-sized) keeps "how",
+"were", "what" and the like, which would count as shared content between a question and every passage.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ QUESTION_ONLY = frozenset({"many", "much"})
 
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from spacy.lang.en.stop_words import STOP_WORDS
 
-    return frozenset(STOPWORDS_EN)
+    return frozenset(STOP_WORDS)
 
 
 def question_terms(text: str) -> tuple[str, ...]:

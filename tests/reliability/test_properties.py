@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from assistant.answerer import ExtractiveAnswerer
 from assistant.types import Hit
 from index.chunking import chunk_document
+from index.embedders import make_embedder
 from index.cleaning import clean_text, strip_invisible
 from index.documents import build_documents
 from index.readers import SourceText
@@ -21,6 +22,7 @@ LINES = st.one_of(
 DOCS = st.lists(LINES, max_size=60).map("\n".join)
 QUESTIONS = st.one_of(st.text(min_size=1, max_size=60),
                       st.sampled_from(["How much tin was made in 2024?", "Who?", "Which things?", "When?", "x"]))
+_HASH = make_embedder("hash")  # the model-free embedder: these tests need one, not a good one
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -50,7 +52,7 @@ def test_answers_only_quote_text_that_exists_at_their_offsets(text, question):
     src = SourceText("/p/doc.md", text, "h")
     chunks = [c for d in build_documents(src) for c in chunk_document(d, chunk_size=30, chunk_overlap=5)]
     hits = [Hit(c, 1.0, r) for r, c in enumerate(chunks[:10], start=1)]
-    ans = ExtractiveAnswerer().answer(question, hits)
+    ans = ExtractiveAnswerer(_HASH).answer(question, hits)
     assert isinstance(ans.text, str) and ans.text
     for c in ans.citations + ans.related:  # the source's span, less the invisible characters cleaning removes
         assert strip_invisible(text[c.start : c.end]) == c.passage

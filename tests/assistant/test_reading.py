@@ -1,0 +1,106 @@
+"""Table-driven unit tests of the answer path's pieces, no index: question reading, spans, table cells, fusion."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.question import read_question
+from assistant.retrieval import keep_strong, rrf
+from assistant.spans import pick_value, quick_kinds, spans_in
+from assistant.tables import label_column, pick_columns, split_cells
+from assistant.text import content_terms, numbers_in, question_terms, years_in
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("How many lanes does the bridge have?", {"CARDINAL", "QUANTITY"}),
+    ("How much did the refit cost?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
+    ("When did the Gannet enter service?", {"DATE", "TIME"}),
+    ("Where is the new workshop?", {"GPE", "LOC", "FAC", "ORG"}),
+    ("Who founded the club?", {"PERSON", "ORG", "NORP", "GPE"}),
+    ("What percentage of trips were cancelled?", {"PERCENT"}),
+    ("Why did the club move its boathouse?", set()),
+])
+def test_the_kind_of_value_a_question_asks_for_by_its_grammar(question, kinds):
+    assert set(read_question(question).wants) == kinds
+
+
+def test_which_noun_questions_are_typed_by_the_model(real_embedder):
+    assert "DATE" in read_question("In what year was the club founded?", embedder=real_embedder).wants
+    assert "ORG" in read_question("Which company runs the ferry?", embedder=real_embedder).wants
+    assert read_question("What reason did the council give?", embedder=real_embedder).wants == frozenset()
+
+
+def test_question_terms_drop_the_words_that_only_shape_it():
+    assert "mani" not in question_terms("How many boats were sold?")
+    assert set(question_terms("How many boats were sold?")) == {"boat", "sold"}
+    assert content_terms("The boats were sold") == ("boat", "sold")
+
+
+@pytest.mark.parametrize("text, values", [
+    ("It cost EUR 3.2 million and $45 million.", {"3.2", "45"}),
+    ("1,250 tons, up 8.4%", {"1250", "8.4"}),
+])
+def test_numbers_in(text, values):
+    assert numbers_in(text) == values
+
+
+def test_years_in():
+    assert years_in("From 1887 to 2024, not 12345 or 3000.") == {"1887", "2024"}
+
+
+@pytest.mark.parametrize("sentence, wants, question, value", [
+    ("The refit cost EUR 3.2 million in 2024.", {"MONEY"}, "How much did the refit cost?", "EUR 3.2 million"),
+    ("Cancellations rose by 12.5% in 2024.", {"PERCENT"}, "By what percentage did cancellations rise?", "12.5%"),
+    ("The service is run by Harbourline Transport, whose operations director is Agnes Falk-Whitby.",
+     {"PERSON", "ORG"}, "Who directs operations?", "Agnes Falk-Whitby"),
+    ("The ferry carried 182,400 passengers in 2024.", {"CARDINAL", "QUANTITY"},
+     "How many passengers did the ferry carry in 2024?", "182,400"),
+])
+def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
+    span = pick_value(sentence, frozenset(wants), question)
+    assert span is not None and span.text == value
+    assert sentence[span.start : span.end] == span.text
+
+
+def test_spans_do_not_overlap_and_sit_at_their_offsets():
+    s = "On 14 June 2024 the Gannet, bought for $2 million from Norsk Yards, carried 310 people (98% full)."
+    spans = spans_in(s)
+    for a, b in zip(spans, spans[1:]):
+        assert a.end <= b.start
+    assert all(s[x.start : x.end].strip() == x.text for x in spans)
+    assert {"DATE", "MONEY", "PERCENT"} <= {x.label for x in spans}
+
+
+def test_quick_kinds_without_a_model():
+    assert {"PERCENT", "CARDINAL"} <= quick_kinds("Up 8.4% to 1,200")
+    assert "PERSON" in quick_kinds("It was founded by Matthias Rook.")
+    assert quick_kinds("it was founded long ago.") == frozenset()
+
+
+def test_cells_keep_their_offsets():
+    line = "| Senior members | 190 | 215 |"
+    cells = split_cells(line)
+    assert [c.text for c in cells] == ["Senior members", "190", "215"]
+    assert all(line[c.start : c.end] == c.text for c in cells)
+    assert label_column(split_cells("| 2024 | Boats | 31 |")) == 1
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How many senior members were there in 2023?", ["2023"]),
+    ("Senior members in 2024 and 2023?", ["2024", "2023"]),
+])
+def test_the_column_a_question_names(question, expected):
+    header = split_cells("| Category | 2023 | 2024 |")
+    row = split_cells("| Senior members | 190 | 215 |")
+    q = read_question(question)
+    picked = pick_columns(q, header, row, header_vectors=None)
+    assert sorted(header[i].text for i in picked) == sorted(expected)
+
+
+def test_fusion_keeps_each_retrievers_best_hits():
+    lexical = ["L1", "L2", "L3"] + [f"x{i}" for i in range(20)]
+    vector = [f"x{i}" for i in range(20)] + ["V9"]
+    fused = rrf([lexical, vector])
+    top = [cid for cid, _ in keep_strong(fused, [lexical, vector], k=5)[:5]]
+    assert {"L1", "L2", "L3", "x0", "x1"} <= set(top) or {"L1", "x0"} <= set(top)
+    assert "L1" in top and "x0" in top
