@@ -37,8 +37,8 @@ EVAL := $(BIN)/assistant eval
 SQUAD := ../shared/benchmarks/squad2-dev8/squad2-dev8.json
 TATQA := ../shared/benchmarks/tatqa-dev/tatqa_dataset_dev.json
 SECOND := eval/second.jsonl
-SQUAD_SAMPLE := 300
-TATQA_SAMPLE := 40
+SQUAD_SAMPLE := 200
+TATQA_SAMPLE := 30
 EVAL_OUT := .eval-out
 
 # PLACEHOLDER gate values (0 / 1 pass anything): the lead sets them from the measured held-out levels.

@@ -122,6 +122,9 @@ class NearestSentenceBaseline:
 
     def __init__(self, assistant, k: int = 10):
         self.assistant, self.k = assistant, k
+        # each sentence's vector, by its place: the same chunks come back for many questions, and embedding their
+        # sentences again each time made this baseline the slowest part of a run with a real model
+        self._vectors: dict[tuple[str, int, int], object] = {}
 
     def answer(self, question: str, history=None) -> Prediction:
         import numpy as np
@@ -142,7 +145,12 @@ class NearestSentenceBaseline:
         if not candidates:
             return Prediction("", abstained=True, kind="abstain", latency_ms=(time.perf_counter() - t0) * 1000)
         emb = self.assistant.embedder
-        sims = emb.embed_documents([c.passage for c in candidates]) @ np.asarray(emb.embed_query(query))
+        missing = [c for c in candidates if (c.source, c.start, c.end) not in self._vectors]
+        if missing:
+            for c, v in zip(missing, emb.embed_documents([c.passage for c in missing])):
+                self._vectors[(c.source, c.start, c.end)] = v
+        matrix = np.stack([self._vectors[(c.source, c.start, c.end)] for c in candidates])
+        sims = matrix @ np.asarray(emb.embed_query(query))
         best = candidates[int(np.argmax(sims))]
         latency = (time.perf_counter() - t0) * 1000
         return Prediction(best.passage, kind="sentence", citations=[best], retrieved=[_hit_cited(h) for h in hits],

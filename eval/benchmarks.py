@@ -335,6 +335,9 @@ def render_markdown(report: dict, command: str) -> str:
              "| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for key in HEADLINE[kind]:
         lines.append(f"| {key} | " + " | ".join(fmt(key, systems[n].get(key)) for n in names) + " |")
+    if kind == "squad" and p["questions"]:
+        lines += ["", f"Always abstaining would score v2_f1 = {p['unanswerable'] / p['questions']:.3f} here (the share "
+                      "of unanswerable questions): read v2_f1 with f1 and wrong_abstain_rate."]
     for f in report.get("failed_excerpts") or []:
         lines += ["", f"**Excerpt {f['uid']} could not be ingested** ({f['error']}); its questions score 0."]
     for title, field in [("By article", "by_article"), ("By answer type", "by_answer_type"),

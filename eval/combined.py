@@ -68,12 +68,41 @@ def render(sets: list[tuple[str, Path, dict | None]], chart_dir: Path, report_pa
         lines += ["| metric | " + " | ".join(SYSTEMS) + " |", "|---|---|---|---|"]
         for key in (JSONL_KEYS if kind == "jsonl" else HEADLINE[kind]):
             lines.append(f"| {key} | " + " | ".join(fmt(key, rows.get(s, {}).get(key)) for s in SYSTEMS) + " |")
+        lines += _notes(report)
+        for title, field in (("By answer type", "by_answer_type"), ("By answer source", "by_answer_from")):
+            if field in report:
+                lines += _breakdown_lines(title, report[field])
         chart = _copy_chart(dir_, kind, chart_dir, name)
         if chart is not None:
             rel = chart.resolve().relative_to(report_path.parent.resolve())
             lines += ["", f"![{name}]({rel.as_posix()})"]
-        lines += ["", f"Full report (breakdowns, wrong answers): `{dir_ / 'report.md'}`."]
+        lines += ["", f"Full report (all breakdowns, wrong answers): `{dir_ / 'report.md'}` after `make eval`."]
     return "\n".join(lines) + "\n"
+
+
+def _notes(report: dict) -> list[str]:
+    """What a reader needs to weigh the numbers: the always-abstain level of SQuAD-v2 F1, excerpts lost."""
+    lines = []
+    p = report.get("systems", {}).get("project", {})
+    if report.get("format") == "squad" and p.get("questions") and "unanswerable" in p:
+        lines += ["", f"Always abstaining would score v2_f1 = {p['unanswerable'] / p['questions']:.3f} here (the "
+                      "share of unanswerable questions): read v2_f1 with f1 and wrong_abstain_rate."]
+    failed = report.get("failed_excerpts") or []
+    if failed:
+        lines += ["", f"{len(failed)} excerpt(s) could not be ingested, their questions scored 0: "
+                      + "; ".join(f"`{f['uid']}` ({f['error'][:80]})" for f in failed)]
+    return lines
+
+
+def _breakdown_lines(title: str, table: dict) -> list[str]:
+    """EM and F1 of each system per group (e.g. TAT-QA's answer types)."""
+    systems = [s for s in SYSTEMS if s in table]
+    lines = ["", f"{title}:", "", "| group | n | " + " | ".join(f"{k} ({s})" for k in ("em", "f1") for s in systems)
+             + " |", "|---|---" + "|---" * (2 * len(systems)) + "|"]
+    for group, m in table["project"].items():
+        cells = [fmt(k, table[s].get(group, {}).get(k)) for k in ("em", "f1") for s in systems]
+        lines.append(f"| {group} | {m['questions']} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _copy_chart(dir_: Path, kind: str, chart_dir: Path, name: str) -> Path | None:

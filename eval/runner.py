@@ -2,9 +2,10 @@
 score it next to two baselines (plain llama-index; nearest sentence), write a report.
 
 PATH is the project's JSONL set (default eval/qa.jsonl, over --corpus DIR), a SQuAD 2.0 file or a TAT-QA file; the
-format is read from the file when --format is not given. Outputs in --out: results.jsonl (every prediction of
-every system, with its citations and scores), report.json, report.md and a chart. Gates (--min-*/--max-*) make the
-exit code 1 when a metric of the project's row is on the wrong side of its limit.
+format is read from the file when --format is not given. Outputs in --out: results.jsonl (every prediction with
+its citations and scores: the project's for a JSONL set, every system's for a benchmark), report.json, report.md
+and a chart. Gates (--min-*/--max-*) make the exit code 1 when a metric of the project's row is on the wrong side
+of its limit.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def evaluate(assistant, items: list[dict], k: int = 8, baseline: bool = True, pr
             s.update(judge(item, ans))
         rows.append({"id": item["id"], "category": item["category"], "question": item["question"],
                      "standalone_question": ans.standalone_question, "prediction": ans.text,
+                     "value": ans.value, "kind": ans.kind,
                      "reference": item.get("answer", ""), "abstained": ans.abstained, "conflict": ans.conflict,
                      "citations": [c.to_dict() for c in ans.citations], "latency_ms": round(latencies[-1], 2), **s})
     overall = metrics.aggregate(items, scores, answers)

@@ -18,7 +18,8 @@ def test_sets_side_by_side_with_charts_and_missing_sets(tmp_path):
                                "baselines": {"llama_index": {"accuracy": 0.4}, "nearest_sentence": {"accuracy": 0.3}}},
            chart="breakdown.png")
     _write(tmp_path / "squad", {"format": "squad", "command": "assistant eval squad.json", "embedder": "hash",
-                                "systems": {"project": {"questions": 300, "v2_f1": 0.625, "cite_ok": 0.5},
+                                "systems": {"project": {"questions": 300, "unanswerable": 150, "v2_f1": 0.625,
+                                                        "cite_ok": 0.5},
                                             "llama_index": {"questions": 300, "v2_f1": 0.125},
                                             "nearest_sentence": {"questions": 300, "v2_f1": 0.25}}},
            chart="squad.png")
@@ -31,6 +32,7 @@ def test_sets_side_by_side_with_charts_and_missing_sets(tmp_path):
     assert "| second | — | not run | — | — | — |" in text
     assert "| squad | 300 | v2_f1 | 0.625 | 0.125 | 0.250 |" in text
     assert "| cite_ok | 0.500 | — | — |" in text
+    assert "Always abstaining would score v2_f1 = 0.500" in text
     assert "Command: `assistant eval squad.json` (embedder `hash`)" in text
     assert "![squad](charts/squad.png)" in text and (out.parent / "charts" / "squad.png").exists()
     assert (out.parent / "charts" / "test.png").exists()
