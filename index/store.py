@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound, StoreUnavailable
+from assistant.errors import CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound, StoreUnavailable
 from assistant.types import Chunk
 
 CHROMA_SUBDIR = "chroma"
@@ -54,12 +54,9 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
                 host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=settings
             )
             client.heartbeat()
-            return client
         except Exception as exc:
-            raise StoreUnavailable(
-                f"cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}) — start it with "
-                "`chroma run --path DIR --host 127.0.0.1 --port 8000` or unset ASSISTANT_CHROMA_URL"
-            ) from None
+            raise _unreachable(chroma_url, exc) from None
+        return _Guarded(client, chroma_url)
     path = index_dir / CHROMA_SUBDIR
     if not create and not path.exists():
         raise IndexNotFound(str(index_dir))
@@ -69,6 +66,45 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
         raise CorruptIndex(str(index_dir), f"{type(exc).__name__}: {exc}") from None
+
+
+def _unreachable(url: str, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"the Chroma server at {url} is not reachable ({type(exc).__name__}) — start it with "
+        "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset ASSISTANT_CHROMA_URL to use a local index"
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError)) or "Connection refused" in str(exc)
+
+
+class _Guarded:
+    """A Chroma HttpClient, or a collection from one, whose calls turn a lost connection (the server stopped or was
+    killed mid-ingest, mid-ask) into StoreUnavailable naming the server, instead of an httpx traceback."""
+
+    def __init__(self, target, url: str):
+        self._target, self._url = target, url
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            try:
+                result = value(*args, **kwargs)
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise _unreachable(self._url, exc) from None
+                raise
+            if type(result).__name__ in ("Collection", "CollectionModel") and hasattr(result, "add"):
+                return _Guarded(result, self._url)
+            return result
+
+        return call
 
 
 class ChromaStore:
@@ -96,10 +132,12 @@ class ChromaStore:
                     embedding_function=None,
                 )
             else:
-                raise IndexNotFound(self.location)
+                raise CollectionNotFound(self.location, collection, sorted(existing))
         except (IndexNotFound, StoreUnavailable):
             raise
         except Exception as exc:
+            if self._client is not None and chroma_url and _is_connection_error(exc):
+                raise _unreachable(chroma_url, exc) from None
             raise CorruptIndex(self.location, f"{type(exc).__name__}: {exc}") from None
         built_with = (self._col.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
