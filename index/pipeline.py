@@ -11,6 +11,7 @@ import fcntl
 import logging
 import os
 import sys
+import threading
 import time
 from collections import deque
 from contextlib import ExitStack, contextmanager
@@ -169,14 +170,14 @@ def _size(path: Path) -> int:
         return 0  # reported when it is read
 
 
-_held_locks: set[Path] = set()  # index directories whose ingest lock this process holds
+_held_locks: set[tuple[Path, int]] = set()  # (index directory, thread) of the ingest locks this process holds
 
 
 @contextmanager
-def ingest_lock(index_dir: Path) -> Iterator[None]:
+def ingest_lock(index_dir: Path, reentrant: bool = False) -> Iterator[None]:
     """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
-    key = Path(index_dir).resolve()
-    if key in _held_locks:  # this process holds it already (an ingest opening a store that repairs itself)
+    key = (Path(index_dir).resolve(), threading.get_ident())
+    if reentrant and key in _held_locks:  # this thread holds it already (an ingest opening a store that repairs itself)
         yield
         return
     index_dir.mkdir(parents=True, exist_ok=True)

@@ -213,7 +213,7 @@ class ChromaStore:
         print(f"the vector index at {self.location} is damaged ({problem}); rebuilding it from the stored records",
               file=sys.stderr)
         try:
-            with ingest_lock(self.index_dir):
+            with ingest_lock(self.index_dir, reentrant=True):
                 folder = self._vector_segment_dir()
                 if folder is not None and folder.exists():  # never let Chroma map the damaged files (a read does)
                     folder.rename(folder.with_name(folder.name + ".damaged"))
