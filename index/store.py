@@ -20,7 +20,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound, StoreUnavailable
+from assistant.errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
+                              StoreUnavailable)
 from assistant.types import Chunk
 
 CHROMA_SUBDIR = "chroma"
@@ -199,12 +200,14 @@ class ChromaStore:
                 return f"{folder / name} is {files.get(name, 0):,} bytes; its header says {size:,}"
         bound = count * (max_m * 4 + 4) * max(max_level, 0)
         if files.get("link_lists.bin", 0) > bound:
-            return f"{folder / 'link_lists.bin'} is {files['link_lists.bin']:,} bytes, over the {bound:,} its header allows"
+            size = files["link_lists.bin"]
+            return f"{folder / 'link_lists.bin'} is {size:,} bytes, over the {bound:,} its header allows"
         return None
 
     def _rebuild_vectors(self, problem: str) -> None:
         """A new vector index from the stored records: their text is in Chroma's SQLite file, and embedding it again
-        with the collection's embedder gives the vectors it held. Under the ingest lock, so no ingest writes meanwhile."""
+        with the collection's embedder gives the vectors it held. Under the ingest lock, so no ingest writes
+        meanwhile."""
         import sys
 
         from .embedders import make_embedder, spec_of
