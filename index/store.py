@@ -173,6 +173,8 @@ class ChromaStore:
         `data_level0.bin` gave silently different answers), else None. No files yet (fewer records than Chroma
         flushes at once) is fine."""
         folder = self._vector_segment_dir()
+        if folder is not None and folder.with_name(folder.name + ".damaged").exists():
+            return "an earlier rebuild of it was interrupted"  # the damaged files were moved aside, not yet replaced
         if folder is None or not folder.is_dir():
             return None
         header = folder / "header.bin"
