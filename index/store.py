@@ -9,6 +9,7 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 from __future__ import annotations
 
 import logging
+import shutil
 import struct
 import time
 import uuid
@@ -221,7 +222,10 @@ class ChromaStore:
             with ingest_lock(self.index_dir, reentrant=True):
                 folder = self._vector_segment_dir()
                 if folder is not None and folder.exists():  # never let Chroma map the damaged files (a read does)
-                    folder.rename(folder.with_name(folder.name + ".damaged"))
+                    aside = folder.with_name(folder.name + ".damaged")
+                    if aside.exists():  # from a rebuild killed part-way; Chroma has since started the folder anew
+                        shutil.rmtree(aside)
+                    folder.rename(aside)
                 records = list(self._iter(include=("documents", "metadatas")))
                 embedder = make_embedder(spec_of(self.embedder_name))
                 name, metadata = self._col.name, dict(self._col.metadata or {})
@@ -245,8 +249,6 @@ class ChromaStore:
         except (IndexLocked, OSError) as exc:
             raise CorruptIndex(self.location, f"{problem}; it could not be rebuilt now: {exc}") from None
         if folder is not None:
-            import shutil
-
             shutil.rmtree(folder.with_name(folder.name + ".damaged"), ignore_errors=True)
 
     # -- metadata ---------------------------------------------------------------------------------
