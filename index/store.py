@@ -188,19 +188,19 @@ class ChromaStore:
         (version, _, max_elements, count, per_element, _, _, max_level, _, max_m, max_m0, _, _, _) = \
             HNSW_HEADER.unpack(data)
         dim = (self._col.metadata or {}).get("dim")
-        expected = {
-            "data_level0.bin": count * per_element,
-            "length.bin": count * 4,
-        }
+        # Chroma writes these for at least the elements held and at most the capacity (a fresh index: all of it)
+        per_file = {"data_level0.bin": per_element, "length.bin": 4}
         if version != 1:  # the only one chromadb 1.x writes (a garbled header shows here first)
             return f"{header} has format version {version}, not 1"
         if not 0 <= count <= max_elements or not -1 <= max_level < 64:
             return f"{header} is garbled ({count} elements of {max_elements}, top level {max_level})"
         if dim and per_element != (max_m0 * 4 + 4) + int(dim) * 4 + 8:
             return f"{header} does not match the collection's {dim} dimensions"
-        for name, size in expected.items():
-            if files.get(name, -1) != size:
-                return f"{folder / name} is {files.get(name, 0):,} bytes; its header says {size:,}"
+        for name, unit in per_file.items():
+            size = files.get(name, -1)
+            if size % unit or not count * unit <= size <= max_elements * unit:
+                return (f"{folder / name} is {size:,} bytes; its header says {count:,} to {max_elements:,} "
+                        f"elements of {unit:,}")
         bound = count * (max_m * 4 + 4) * max(max_level, 0)
         if files.get("link_lists.bin", 0) > bound:
             size = files["link_lists.bin"]
