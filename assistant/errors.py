@@ -15,6 +15,16 @@ class IndexNotFound(AssistantError):
         super().__init__(f"no index at {index_dir} — run `assistant ingest DIR --index-dir {index_dir}` first")
 
 
+class CollectionNotFound(IndexNotFound):
+    def __init__(self, location: str, collection: str, existing: list[str]):
+        AssistantError.__init__(
+            self,
+            f"the index at {location} has no collection {collection!r}"
+            + (f"; it holds {', '.join(map(repr, existing))} — set ASSISTANT_COLLECTION to one of them"
+               if existing else " — run `assistant ingest DIR` to create it"),
+        )
+
+
 class EmbedderMismatch(AssistantError):
     def __init__(self, index_dir: str, built_with: str, requested: str):
         super().__init__(

@@ -1,13 +1,19 @@
 """LLM answer mode: any OpenAI-compatible endpoint through llama-index's `OpenAILike`.
 
 Retrieval and candidate passages are the extractive pipeline's; the model writes the answer over numbered
-passages, and the answer is checked before anyone sees it: [n] markers that point at no passage are removed,
-a sentence whose figures are not in the passages it cites is dropped, and an answer left with no valid
-citation — or a timeout, an HTTP error, an empty reply — falls back to the extractive answer, with the reason.
+passages, and the answer is checked before anyone sees it: links, images and HTML tags are stripped from the
+model's text (a document can ask the model to write a beacon), [n] markers that point at no passage are removed,
+a sentence with no valid citation, or whose figures are not in the passages it cites, is dropped, and an answer
+left with no valid citation — or a timeout, an HTTP error, an empty reply — falls back to the extractive answer,
+with the reason. Streaming shows only sentences that passed these checks.
+
+Passages go into the prompt as JSON strings with `<` and `>` escaped: one line each, so a document line such as
+`</sources>` or `Question: …` stays inside its passage and cannot close the block or pose as the question.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Iterator
 
@@ -30,6 +36,40 @@ def make_llm(settings):
     )
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")  # ![alt](url)
+_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\([^)]*\)")  # [text](url) → text
+_REFERENCE_LINK = re.compile(r"^\s*\[[^\]]+\]:\s*\S+.*$", re.M)  # [id]: url
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
+_URL = re.compile(r"\b(?:https?|ftp|file|javascript|data):[^\s)\]]*|\bwww\.[^\s)\]]+", re.I)
+
+
+def strip_markup(text: str) -> str:
+    """The model's text with no image, link, URL or HTML tag left in it: the page renders answers, and a reply
+    steered by a document could otherwise load a beacon or offer a link to another host."""
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(lambda m: m.group(1) if not m.group(1).strip().isdigit() else "", text)
+    text = _REFERENCE_LINK.sub("", text)
+    text = _HTML_TAG.sub("", text)
+    return _URL.sub("", text)
+
+
+def quote_passage(text: str) -> str:
+    """A passage as one prompt line: a JSON string (newlines and quotes escaped) with `<` and `>` escaped too."""
+    return json.dumps(" ".join(text.split()), ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of `text`, a citation written after the full stop ("… in 2024. [1]") kept with its sentence."""
+    out: list[str] = []
+    for a, b in sentence_spans(text):
+        sentence = text[a:b]
+        if out and not _MARKER.sub("", sentence).strip(" .!?…"):
+            out[-1] += " " + sentence
+        elif _MARKER.sub("", sentence).strip(" .!?…"):
+            out.append(sentence)
+    return out
+
+
 def check_answer(text: str, sources: list[Candidate]) -> tuple[str, list[int], list[str]]:
     """Validate a model's answer against its sources.
 
@@ -38,13 +78,15 @@ def check_answer(text: str, sources: list[Candidate]) -> tuple[str, list[int], l
     problems: list[str] = []
     kept: list[str] = []
     order: list[int] = []
-    for a, b in sentence_spans(text):
-        sentence = text[a:b]
+    for sentence in _sentences(strip_markup(text)):
         cited = [int(n) for n in _MARKER.findall(sentence)]
         valid = [n for n in cited if 1 <= n <= len(sources)]
         if len(valid) < len(cited):
             problems.append(f"removed citation(s) to missing source(s) {sorted(set(cited) - set(valid))}")
         body = _MARKER.sub("", sentence).strip()
+        if not valid:  # every sentence rests on a passage: an uncited one may be a document's injected text
+            problems.append(f"dropped a sentence with no valid citation: “{body}”")
+            continue
         figures = numbers_in(body)
         if figures:
             supported = set().union(*(numbers_in(sources[n - 1].text) for n in valid)) if valid else set()
@@ -97,18 +139,33 @@ class LLMAnswerer:
         if not sources:
             yield self._fallback(question, hits, "no passages were retrieved")
             return
-        listing = "\n".join(f"[{i}] ({u.chunk.title}, {u.chunk.date or 'no date'}) {u.text.strip()}"
-                            for i, u in enumerate(sources, start=1))
-        messages = self._messages(self.template.format(sources=listing, question=question))
-        text = ""
+        listing = "\n".join(f"[{i}] ({quote_passage(u.chunk.title)}, {u.chunk.date or 'no date'}) "
+                            f"{quote_passage(u.text)}" for i, u in enumerate(sources, start=1))
+        messages = self._messages(self.template.format(sources=listing, question=" ".join(question.split())))
+        text, shown = "", ""
         try:
             for part in self.llm.stream_chat(messages):
                 text = part.message.content or ""
-                yield text
+                checked = self._checked_so_far(text, sources)
+                if len(checked) > len(shown):
+                    shown = checked
+                    yield shown
         except Exception as exc:  # timeouts, connection and HTTP errors all fall back
             yield self._fallback(question, hits, f"the language model failed ({_reason(exc)})")
             return
         yield self._checked(question, hits, text.strip(), sources)
+
+    @staticmethod
+    def _checked_so_far(text: str, sources: list[Candidate]) -> str:
+        """The checked text of the sentences the model has finished (all but the last begun, which may grow): what
+        may be shown while it writes. A prefix of the final answer, which checks each sentence the same way."""
+        if REFUSAL in text:
+            return ""
+        spans = sentence_spans(strip_markup(text))
+        if len(spans) < 2:
+            return ""
+        done = strip_markup(text)[: spans[-1][0]]
+        return check_answer(done, sources)[0]
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         final = None

@@ -89,17 +89,40 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
     return out
 
 
+# A run of this many characters without a space is no word (a base64 blob, a minified line, a 19 MB "token"): it is
+# cut into pieces of LONG_PIECE_CHARS that are chunks of their own, and never reaches the word-based splitter, which
+# would fall back to splitting it character by character (a 19 MB token gave one 19 MB chunk and 1.2 GB of memory).
+LONG_TOKEN_CHARS = 200
+LONG_PIECE_CHARS = 1000
+MAX_ROW_CHUNK_CHARS = 4000  # a table row's chunk (title, header and row) beyond this is not kept as a row
+_LONG_TOKEN = re.compile(r"\S{%d,}" % LONG_TOKEN_CHARS)
+
+
 def _text_chunks(doc: DocumentPart, chunk_size: int, chunk_overlap: int) -> list[tuple[int, str]]:
-    """(start, text) of each chunk. `split_text` gives the same chunks as building nodes, without the cost of
-    llama-index node objects (a third of chunking's time); their offsets are found here."""
+    """(start, text) of each chunk, every one bounded in size whatever the input: the prose between over-long
+    tokens goes through the sentence splitter, each over-long token is cut into fixed pieces."""
+    text, out, pos = doc.body.text, [], 0
+    for m in _LONG_TOKEN.finditer(text):
+        out += _split_prose(text, pos, m.start(), chunk_size, chunk_overlap)
+        out += [(a, text[a : min(a + LONG_PIECE_CHARS, m.end())]) for a in range(m.start(), m.end(), LONG_PIECE_CHARS)]
+        pos = m.end()
+    return out + _split_prose(text, pos, len(text), chunk_size, chunk_overlap)
+
+
+def _split_prose(text: str, lo: int, hi: int, chunk_size: int, chunk_overlap: int) -> list[tuple[int, str]]:
+    """(start, text) of the sentence-aware chunks of text[lo:hi]. `split_text` gives the same chunks as building
+    nodes, without the cost of llama-index node objects (a third of chunking's time); their offsets are found here."""
+    part = text[lo:hi] if lo or hi < len(text) else text
+    if not part.strip():
+        return []
     out, search_from = [], 0
-    for text in _splitter(chunk_size, chunk_overlap).split_text(doc.body.text):
-        start = doc.body.text.find(text, search_from)
+    for piece in _splitter(chunk_size, chunk_overlap).split_text(part):
+        start = part.find(piece, search_from)
         if start < 0:  # the splitter normalised something: search from the top
-            start = doc.body.text.find(text)
+            start = part.find(piece)
             if start < 0:
                 continue
-        out.append((start, text))
+        out.append((lo + start, piece))
         search_from = start + 1
     return out
 
@@ -118,6 +141,8 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
         body = doc.body.slice(start, start + len(text))
         pending.append(("text", text, body.breaks, 0, "", "", _lead(doc.body.text, start)))
     for text, breaks, row_offset, title, header in table_rows(doc):
+        if len(text) > MAX_ROW_CHUNK_CHARS:  # no table row: its text is in the text chunks, in bounded pieces
+            continue
         pending.append(("table_row", text, breaks, row_offset, title, header, ""))
     chunks = []
     for kind, text, breaks, row_offset, title, header, lead in pending:

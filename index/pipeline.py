@@ -11,6 +11,7 @@ import fcntl
 import logging
 import os
 import sys
+import threading
 import time
 from collections import deque
 from contextlib import ExitStack, contextmanager
@@ -40,6 +41,7 @@ WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported
 # of source because the results wait on disk (~4x their source's size): 16 MB is ~27,000 of the benchmark's chunks.
 HELPER_AHEAD_BYTES = 16_000_000
 HELPER_AHEAD_FILES = 800  # and in files: the results' names wait in a pipe (64 KB) the helper would block on
+EMBED_SLICE = 1000  # chunks embedded at once while preparing a file
 MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
 _IDLE = object()
 
@@ -83,10 +85,15 @@ def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
     texts = [c.text for c in chunks]
     tokens = list(map(word_tokens, texts))  # for BM25, and for the offline embedder
     vectors = None
-    if getattr(job.embedder, "takes_word_tokens", False):
-        vectors = job.embedder.embed_documents(texts, tokens=tokens)
-    elif job.embedder is not None:
-        vectors = job.embedder.embed_documents(texts)
+    if job.embedder is not None:  # in slices: one file can hold tens of thousands of chunks (memory, issue 20 #11)
+        import numpy as np
+
+        with_tokens = getattr(job.embedder, "takes_word_tokens", False)
+        vectors = np.vstack([
+            job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE], tokens=tokens[lo : lo + EMBED_SLICE])
+            if with_tokens else job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE])
+            for lo in range(0, len(texts), EMBED_SLICE)
+        ])
     terms = analyze(texts, tokens)
     if job.remember:
         _prepared_terms.update(zip((c.id for c in chunks), terms))
@@ -163,14 +170,14 @@ def _size(path: Path) -> int:
         return 0  # reported when it is read
 
 
-_held_locks: set[Path] = set()  # index directories whose ingest lock this process holds
+_held_locks: set[tuple[Path, int]] = set()  # (index directory, thread) of the ingest locks this process holds
 
 
 @contextmanager
-def ingest_lock(index_dir: Path) -> Iterator[None]:
+def ingest_lock(index_dir: Path, reentrant: bool = False) -> Iterator[None]:
     """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
-    key = Path(index_dir).resolve()
-    if key in _held_locks:  # this process holds it already (an ingest opening a store that repairs itself)
+    key = (Path(index_dir).resolve(), threading.get_ident())
+    if reentrant and key in _held_locks:  # this thread holds it already (an ingest opening a store that repairs itself)
         yield
         return
     index_dir.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 from __future__ import annotations
 
 import logging
+import shutil
 import struct
 import time
 import uuid
@@ -20,7 +21,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound, StoreUnavailable
+from assistant.errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
+                              StoreUnavailable)
 from assistant.types import Chunk
 
 CHROMA_SUBDIR = "chroma"
@@ -62,12 +64,9 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
                 host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https", settings=settings
             )
             client.heartbeat()
-            return client
         except Exception as exc:
-            raise StoreUnavailable(
-                f"cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}) — start it with "
-                "`chroma run --path DIR --host 127.0.0.1 --port 8000` or unset ASSISTANT_CHROMA_URL"
-            ) from None
+            raise _unreachable(chroma_url, exc) from None
+        return _Guarded(client, chroma_url)
     path = index_dir / CHROMA_SUBDIR
     if not create and not path.exists():
         raise IndexNotFound(str(index_dir))
@@ -97,6 +96,45 @@ def recorded_embedder(index_dir: Path, chroma_url: str | None = None, collection
     return spec_of(name)
 
 
+def _unreachable(url: str, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"the Chroma server at {url} is not reachable ({type(exc).__name__}) — start it with "
+        "`chroma run --path DIR --host 127.0.0.1 --port 8000`, or unset ASSISTANT_CHROMA_URL to use a local index"
+    )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError)) or "Connection refused" in str(exc)
+
+
+class _Guarded:
+    """A Chroma HttpClient, or a collection from one, whose calls turn a lost connection (the server stopped or was
+    killed mid-ingest, mid-ask) into StoreUnavailable naming the server, instead of an httpx traceback."""
+
+    def __init__(self, target, url: str):
+        self._target, self._url = target, url
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            try:
+                result = value(*args, **kwargs)
+            except Exception as exc:
+                if _is_connection_error(exc):
+                    raise _unreachable(self._url, exc) from None
+                raise
+            if type(result).__name__ in ("Collection", "CollectionModel") and hasattr(result, "add"):
+                return _Guarded(result, self._url)
+            return result
+
+        return call
+
+
 class ChromaStore:
     def __init__(self, index_dir: Path, embedder_name: str, dim: int, chroma_url: str | None = None,
                  collection: str = "documents", create: bool = True):
@@ -119,10 +157,12 @@ class ChromaStore:
                     embedding_function=None,
                 )
             else:
-                raise IndexNotFound(self.location)
+                raise CollectionNotFound(self.location, collection, sorted(existing))
         except (IndexNotFound, StoreUnavailable):
             raise
         except Exception as exc:
+            if self._client is not None and chroma_url and _is_connection_error(exc):
+                raise _unreachable(chroma_url, exc) from None
             raise CorruptIndex(self.location, f"{type(exc).__name__}: {exc}") from None
         built_with = (self._col.metadata or {}).get("embedder")
         if built_with and built_with != embedder_name:
@@ -157,6 +197,8 @@ class ChromaStore:
         `data_level0.bin` gave silently different answers), else None. No files yet (fewer records than Chroma
         flushes at once) is fine."""
         folder = self._vector_segment_dir()
+        if folder is not None and folder.with_name(folder.name + ".damaged").exists():
+            return "an earlier rebuild of it was interrupted"  # the damaged files were moved aside, not yet replaced
         if folder is None or not folder.is_dir():
             return None
         header = folder / "header.bin"
@@ -169,27 +211,29 @@ class ChromaStore:
         (version, _, max_elements, count, per_element, _, _, max_level, _, max_m, max_m0, _, _, _) = \
             HNSW_HEADER.unpack(data)
         dim = (self._col.metadata or {}).get("dim")
-        expected = {
-            "data_level0.bin": count * per_element,
-            "length.bin": count * 4,
-        }
+        # Chroma writes these for at least the elements held and at most the capacity (a fresh index: all of it)
+        per_file = {"data_level0.bin": per_element, "length.bin": 4}
         if version != 1:  # the only one chromadb 1.x writes (a garbled header shows here first)
             return f"{header} has format version {version}, not 1"
         if not 0 <= count <= max_elements or not -1 <= max_level < 64:
             return f"{header} is garbled ({count} elements of {max_elements}, top level {max_level})"
         if dim and per_element != (max_m0 * 4 + 4) + int(dim) * 4 + 8:
             return f"{header} does not match the collection's {dim} dimensions"
-        for name, size in expected.items():
-            if files.get(name, -1) != size:
-                return f"{folder / name} is {files.get(name, 0):,} bytes; its header says {size:,}"
+        for name, unit in per_file.items():
+            size = files.get(name, -1)
+            if size % unit or not count * unit <= size <= max_elements * unit:
+                return (f"{folder / name} is {size:,} bytes; its header says {count:,} to {max_elements:,} "
+                        f"elements of {unit:,}")
         bound = count * (max_m * 4 + 4) * max(max_level, 0)
         if files.get("link_lists.bin", 0) > bound:
-            return f"{folder / 'link_lists.bin'} is {files['link_lists.bin']:,} bytes, over the {bound:,} its header allows"
+            size = files["link_lists.bin"]
+            return f"{folder / 'link_lists.bin'} is {size:,} bytes, over the {bound:,} its header allows"
         return None
 
     def _rebuild_vectors(self, problem: str) -> None:
         """A new vector index from the stored records: their text is in Chroma's SQLite file, and embedding it again
-        with the collection's embedder gives the vectors it held. Under the ingest lock, so no ingest writes meanwhile."""
+        with the collection's embedder gives the vectors it held. Under the ingest lock, so no ingest writes
+        meanwhile."""
         import sys
 
         from .embedders import make_embedder, spec_of
@@ -198,10 +242,13 @@ class ChromaStore:
         print(f"the vector index at {self.location} is damaged ({problem}); rebuilding it from the stored records",
               file=sys.stderr)
         try:
-            with ingest_lock(self.index_dir):
+            with ingest_lock(self.index_dir, reentrant=True):
                 folder = self._vector_segment_dir()
                 if folder is not None and folder.exists():  # never let Chroma map the damaged files (a read does)
-                    folder.rename(folder.with_name(folder.name + ".damaged"))
+                    aside = folder.with_name(folder.name + ".damaged")
+                    if aside.exists():  # from a rebuild killed part-way; Chroma has since started the folder anew
+                        shutil.rmtree(aside)
+                    folder.rename(aside)
                 records = list(self._iter(include=("documents", "metadatas")))
                 embedder = make_embedder(spec_of(self.embedder_name))
                 name, metadata = self._col.name, dict(self._col.metadata or {})
@@ -225,8 +272,6 @@ class ChromaStore:
         except (IndexLocked, OSError) as exc:
             raise CorruptIndex(self.location, f"{problem}; it could not be rebuilt now: {exc}") from None
         if folder is not None:
-            import shutil
-
             shutil.rmtree(folder.with_name(folder.name + ".damaged"), ignore_errors=True)
 
     # -- metadata ---------------------------------------------------------------------------------

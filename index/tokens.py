@@ -11,9 +11,9 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 
 
 def word_tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of `text` under Unicode NFKC: "ｆｕｌｌ-ｗｉｄｔｈ", "ﬁre" and "m³" are indexed as
-    "full", "width", "fire" and "m3", as a question typed in plain letters writes them (chunk texts keep the source's
-    characters, so citations stay exact)."""
+    """Lower-cased word tokens of `text` under Unicode NFKC: "ｆｕｌｌ-ｗｉｄｔｈ", "ﬁre" and "m³" are
+    indexed as "full", "width", "fire" and "m3", as a question typed in plain letters writes them (chunk texts keep
+    the source's characters, so citations stay exact)."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return _TOKEN.findall(text.lower())

@@ -9,7 +9,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
-ORCHARDS = ["Hollow Lane", "Brookfield", "Marsh End", "Cinder Hill", "Oak Reach", "Fern Bank", "Mill Cross", "Stony Ford"]
+ORCHARDS = ["Hollow Lane", "Brookfield", "Marsh End", "Cinder Hill", "Oak Reach", "Fern Bank", "Mill Cross",
+            "Stony Ford"]
 FRUITS = ["apples", "pears", "plums", "quinces", "cherries", "damsons", "medlars", "greengages"]
 BAKERS = ["Ottilie Marsh", "Bram Castell", "Ines Varga", "Jonas Pell", "Ruth Amadi", "Soren Lykke"]
 SENTENCES = [

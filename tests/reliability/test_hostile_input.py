@@ -83,3 +83,46 @@ def test_a_file_mixing_utf8_and_latin1_lines_is_decoded_line_by_line(tmp_path):
     text = " ".join(c.text for c in a.store.all_chunks())
     assert "Café crème" in text and "gâteau coûtait" in text and "française, déjà très" in text
     assert "Ã" not in text and "\ufffd" not in text
+
+
+MEASURE = """
+import resource, sys
+from pathlib import Path
+from assistant import Assistant
+a = Assistant(index_dir=Path(sys.argv[1]), embedder="hash")
+report = a.ingest([Path(sys.argv[2])])
+longest = max(len(c.text) for c in a.store.all_chunks())
+print(report.files_read, report.chunks_added, longest, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def _ingest_measured(ix: Path, path: Path) -> tuple[int, int, int, int]:
+    """(files read, chunks, longest chunk in characters, peak memory in MB) of ingesting `path` in a new process."""
+    import subprocess
+    import sys
+
+    from .collection import REPO
+
+    r = subprocess.run([sys.executable, "-c", MEASURE, str(ix), str(path)], cwd=REPO, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    return tuple(map(int, r.stdout.split()))
+
+
+def test_memory_and_chunk_size_stay_bounded_on_pathological_files(tmp_path):
+    small = tmp_path / "small.txt"
+    small.write_text("The orchard picked 40 crates of pears in 2020.", encoding="utf-8")
+    *_, baseline = _ingest_measured(tmp_path / "ix0", small)
+
+    nested = tmp_path / "nested.html"  # ~11 MB of nesting, some text deep inside
+    nested.write_text("<div>" * 1_000_000 + "<p>The orchard picked 40 crates of pears in 2020.</p>"
+                      + "</div>" * 1_000_000, encoding="utf-8")
+    files, chunks, longest, peak = _ingest_measured(tmp_path / "ix1", nested)
+    assert files == 1 and chunks >= 1 and peak < baseline + 250, (peak, baseline)
+
+    token = tmp_path / "token.txt"  # one 19 MB "word", then a sentence
+    with open(token, "w", encoding="utf-8") as fh:
+        fh.write("Q" * 19_000_000 + "\nThe orchard picked 40 crates of pears in 2020.\n")
+    files, chunks, longest, peak = _ingest_measured(tmp_path / "ix2", token)
+    assert files == 1 and longest <= 4000 and chunks >= 19_000
+    assert peak < baseline + 500, (peak, baseline)  # was ~1,200 MB over it

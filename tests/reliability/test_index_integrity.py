@@ -41,7 +41,8 @@ def test_bm25_savers_in_several_processes_never_collide(tmp_path):
     stamp = (tmp_path / "bm25" / "generation.json").read_text()
     generation = stamp.split('"generation": "')[1].split('"')[0]
     loaded = LexicalIndex.load(tmp_path, generation)
-    assert loaded is not None and loaded.size == 200 and set(loaded.ids) == {f"c{generation[1:]}-{i}" for i in range(200)}
+    assert loaded is not None and loaded.size == 200
+    assert set(loaded.ids) == {f"c{generation[1:]}-{i}" for i in range(200)}
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("bm25")) == ["bm25", "bm25.lock"]
 
 

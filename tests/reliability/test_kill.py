@@ -22,7 +22,7 @@ import pytest
 from .collection import REPO, start_cli, write_collection
 
 KILLS = int(os.environ.get("KILLS", 50))  # at least 50 in the real run
-TIME_LIMIT = 1500  # seconds for the whole test
+TIME_LIMIT = 2400  # seconds for the whole test (~15-30 s a kill on a busy 2-core VM)
 
 CHECK = textwrap.dedent("""
     import json, sys
@@ -54,7 +54,7 @@ def _check(ix: Path, docs: Path) -> dict:
 
 def _write_version(docs: Path, version: int) -> None:
     shutil.rmtree(docs, ignore_errors=True)
-    write_collection(docs, files=40, seed=100 + version)
+    write_collection(docs, files=24, seed=100 + version)
 
 
 @pytest.mark.slow
@@ -74,7 +74,7 @@ def test_fifty_random_sigkills_during_ingest(tmp_path):
         version = n % 2
         _write_version(docs, version)
         ingest = start_cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress")
-        time.sleep(rng.uniform(0.3, 5.0))  # start-up takes ~2 s, the ingest ~2-4 s more: kills land all over it
+        time.sleep(rng.uniform(0.3, 4.0))  # start-up takes ~2 s, the ingest ~1-3 s more: kills land all over it
         if ingest.poll() is None:
             killed_mid_work += 1
             os.kill(ingest.pid, signal.SIGKILL)

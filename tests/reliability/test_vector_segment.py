@@ -73,3 +73,15 @@ def _vectors(ix: Path, ids: list[str]) -> np.ndarray:
     res = open_store(ix)._col.get(ids=ids, include=["embeddings"])
     by_id = dict(zip(res["ids"], res["embeddings"]))
     return np.asarray([by_id[i] for i in ids])
+
+
+@pytest.mark.parametrize("files", [2, 220])  # below and above the 1,000 records Chroma flushes at once
+def test_a_healthy_index_is_never_taken_for_damaged(tmp_path, files):
+    docs, ix = write_collection(tmp_path / "docs", files=files, seed=5), tmp_path / "ix"
+    first = cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress")
+    assert first.returncode == 0 and "damaged" not in first.stderr
+    (docs / "notes-0000.txt").write_text("The Fern Bank orchard picked 12 crates of medlars in 2011.\n", encoding="utf-8")
+    for r in (cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress"),
+              cli("ask", QUESTION, "--index-dir", str(ix))):
+        assert r.returncode == 0 and "damaged" not in r.stderr, r.stderr
+    assert open_store(ix)._vector_segment_problem() is None
