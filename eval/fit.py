@@ -8,8 +8,8 @@ Held-out sets (the `test` split, eval/second.jsonl) are never read here.
 Every candidate passage of every question is a training example, labelled 1 when it lies in the gold region and
 holds a gold answer (SQuAD, TAT-QA span questions) or holds the item's evidence (the project's set). A logistic
 regression over `scoring.FEATURES` gives the weights. The abstention threshold is then chosen on the questions'
-best scores: the highest threshold that keeps wrongful abstention on answerable questions at or below
-`--max-wrong-abstain`; the precision/recall of the choice is written to docs/answerer-fit.md.
+best scores: the highest threshold that keeps wrongful abstention on answerable questions (averaged over the sets) at or
+below `--max-wrong-abstain`; the precision/recall of the choice is written to docs/answerer-fit.md.
 """
 
 from __future__ import annotations
@@ -161,8 +161,12 @@ def fit(args) -> dict:
         add(*_seed_dev(Path(args.qa), Path(args.corpus), work, settings), "seed-dev")
 
     X, y, owner = np.array(X), np.array(y), np.array(owner)
+    # Each development set weighs the same, whatever its size: SQuAD's crowd-written questions share many words with
+    # their sentences, and alone they would teach the model to trust word overlap more than other documents allow.
+    per_set = {name: sets.count(name) for name in set(sets)}
+    weight = np.array([1.0 / per_set[sets[q]] for q in owner]) * len(answerable) / len(per_set)
     clf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False)
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=weight)
     weights = clf.coef_[0]
     scores = 1.0 / (1.0 + np.exp(-(X @ weights)))
     best = {}
@@ -173,12 +177,20 @@ def fit(args) -> dict:
     top_scores = np.array([best.get(q, (0.0, 0))[0] for q in range(n_q)])
     top_right = np.array([best.get(q, (0.0, 0))[1] for q in range(n_q)])
     ans_mask = np.array(answerable)
+    set_of = np.array(sets)
+
+    def balanced(mask_fn, within) -> float:
+        """The mean over development sets of a per-set rate (each set counts the same, as in the fit)."""
+        rates = [float(mask_fn()[within & (set_of == name)].mean()) for name in per_set
+                 if (within & (set_of == name)).any()]
+        return sum(rates) / len(rates) if rates else 0.0
+
     curve = []
     for t in np.linspace(0.02, 0.9, 45):
         abstain = top_scores < t
-        wrong_abstain = float(abstain[ans_mask].mean()) if ans_mask.any() else 0.0
-        right_abstain = float(abstain[~ans_mask].mean()) if (~ans_mask).any() else 0.0
-        answered_right = float((~abstain & top_right.astype(bool))[ans_mask].mean()) if ans_mask.any() else 0.0
+        wrong_abstain = balanced(lambda: abstain, ans_mask)
+        right_abstain = balanced(lambda: abstain, ~ans_mask)
+        answered_right = balanced(lambda: ~abstain & top_right.astype(bool), ans_mask)
         curve.append((float(t), wrong_abstain, right_abstain, answered_right))
     ok = [c for c in curve if c[1] <= args.max_wrong_abstain]
     threshold = max(ok, key=lambda c: c[0])[0] if ok else curve[0][0]
