@@ -2,7 +2,8 @@
 the index answers; after the next ingest it holds exactly the chunks of a clean ingest, in Chroma and in BM25.
 
 The collection alternates between two versions of the same files, so every ingest has the whole collection to
-rewrite and each kill lands in real work (reading, writing Chroma, saving BM25, or starting up)."""
+rewrite and each kill lands in real work (reading, writing Chroma, saving BM25, or starting up). It takes ~7.5
+minutes on the 2-core VM (Dec 2026), so it is marked slow: `pytest -m slow tests/reliability/test_kill.py`."""
 
 from __future__ import annotations
 
