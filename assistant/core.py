@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from .errors import BadQuestion
+from .errors import BadQuestion, IndexNotFound
 from .settings import Settings, load_settings
 from .types import Answer, Hit, IngestReport
 
@@ -68,8 +68,11 @@ class Assistant:
     def _open_store(self, create: bool):  # ux: read-only unless ingesting (issue 21)
         with self._lock:
             if self._store is None:
-                from index.store import ChromaStore
+                from index.store import CHROMA_SUBDIR, ChromaStore
 
+                s = self.settings
+                if not create and not s.chroma_url and not (Path(s.index_dir) / CHROMA_SUBDIR).is_dir():
+                    raise IndexNotFound(str(s.index_dir))  # said before loading the model, not after
                 self._store = ChromaStore(
                     Path(self.settings.index_dir), self.embedder.name, self.embedder.dim,
                     chroma_url=self.settings.chroma_url, collection=self.settings.collection, create=create,
