@@ -152,13 +152,26 @@ def fit(args) -> dict:
         answerable.extend(ans)
         sets.extend([name] * len(ans))
 
+    collections = []  # (assistant, its questions) per collection, for the off-topic examples below
     if args.squad:
-        add(*_squad(Path(args.squad), work, settings, args.squad_limit), "squad")
+        squad = _squad(Path(args.squad), work, settings, args.squad_limit)
+        add(*squad, "squad")
+        collections.append(squad[:2])
     if args.tatqa:
         for a, items in _tatqa(Path(args.tatqa), work, settings, args.tatqa_excerpts):
             add(a, items, _label_tatqa, "tatqa")
+            collections.append((a, items))
     if args.qa and args.corpus:
-        add(*_seed_dev(Path(args.qa), Path(args.corpus), work, settings), "seed-dev")
+        seed = _seed_dev(Path(args.qa), Path(args.corpus), work, settings)
+        add(*seed, "seed-dev")
+        collections.insert(1, seed[:2])  # the first collections asked off-topic questions: SQuAD's, the seed's, …
+    # Off-topic questions: each collection asked the questions of another. Within a benchmark every question is about
+    # its own documents, so without these the model never sees a question nothing in the collection is about.
+    rng = random.Random(1)
+    for i, (a, _) in enumerate(collections[: args.off_topic_collections]):
+        others = [q for j, (_, items) in enumerate(collections) if j != i for q in items]
+        picked = rng.sample(others, min(args.off_topic_per_collection, len(others)))
+        add(a, [(q[0], True, None, [], []) for q in picked], lambda bq, cand: False, "off-topic")
 
     X, y, owner = np.array(X), np.array(y), np.array(owner)
     # Each development set weighs the same, whatever its size: SQuAD's crowd-written questions share many words with
@@ -205,13 +218,14 @@ def fit(args) -> dict:
         "max_wrong_abstain": args.max_wrong_abstain,
         "command": "python -m eval.fit " + " ".join(sys.argv[1:]),
     }
-    WEIGHTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    WEIGHTS_FILE.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    _write_curve(curve, threshold, result)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    _write_curve(curve, threshold, result, Path(args.report))
     return result
 
 
-def _write_curve(curve, threshold, result) -> None:
+def _write_curve(curve, threshold, result, out: Path) -> None:
     lines = ["# Answerer fit", "", f"Made by: `{result['command']}`", "",
              f"Questions per development set: {result['fitted_on']}; {result['examples']} candidate passages, "
              f"{result['positives']} of them answering.", "",
@@ -223,8 +237,7 @@ def _write_curve(curve, threshold, result) -> None:
               "| threshold | answerable abstained (wrongly) | unanswerable abstained | answerable, top passage right |",
               "|---|---|---|---|"]
     lines += [f"| {t:.2f} | {wa:.3f} | {ra:.3f} | {ar:.3f} |" for t, wa, ra, ar in curve]
-    out = HERE.parent / "docs" / "answerer-fit.md"
-    out.parent.mkdir(exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -238,10 +251,16 @@ def main(argv=None) -> int:
     ap.add_argument("--tatqa-excerpts", type=int, default=80, help="excerpts sampled from TAT-QA")
     ap.add_argument("--qa", default=str(HERE / "qa.jsonl"), help="the project's set (its dev split is used)")
     ap.add_argument("--corpus", default=str(SHARED / "corpus"), help="the documents of --qa")
+    ap.add_argument("--off-topic-collections", type=int, default=12,
+                    help="collections asked other collections' questions (off-topic examples)")
+    ap.add_argument("--off-topic-per-collection", type=int, default=25, help="off-topic questions per collection")
     ap.add_argument("--embedder", default=None, help="embedder (default: the settings' default)")
     ap.add_argument("--k", type=int, default=12, help="chunks retrieved per question")
     ap.add_argument("--max-wrong-abstain", type=float, default=0.10,
                     help="the most wrongful abstention on answerable dev questions the threshold may cause")
+    ap.add_argument("--out", default=str(WEIGHTS_FILE), help="where the fitted model is written")
+    ap.add_argument("--report", default=str(HERE.parent / "docs" / "answerer-fit.md"),
+                    help="where the weights and the threshold curve are written as Markdown")
     ap.add_argument("--work", default=None, help="working folder for documents and indexes (default: a temp dir)")
     result = fit(ap.parse_args(argv))
     print(json.dumps(result, indent=2))
