@@ -119,7 +119,7 @@ class ExtractiveAnswerer:
         for s in scored:
             if s is best or s.score < max(self.model.threshold, best.score * CONFLICT_RATIO):
                 continue
-            if s.candidate.chunk.doc_id == best.candidate.chunk.doc_id:
+            if not _other_source(s.candidate, best.candidate):
                 continue
             v = self.value(q, s.candidate)
             if v is None or _figure(v.text) in seen or not _figure(v.text):
@@ -147,6 +147,14 @@ class ExtractiveAnswerer:
         text = ABSTAIN_TEXT + (" The closest passages are listed below." if citations else "")
         return Answer(text, abstained=True, related=citations, kind="abstain",
                       score=scored[0].score if scored else 0.0)
+
+
+def _other_source(a: Candidate, b: Candidate) -> bool:
+    """Two passages speak for different sources: different documents, or different tables of one document (a report
+    whose two tables give two figures for the same thing)."""
+    if a.chunk.doc_id != b.chunk.doc_id:
+        return True
+    return a.is_row and b.is_row and (a.chunk.table_title, a.chunk.header) != (b.chunk.table_title, b.chunk.header)
 
 
 def _figure(text: str) -> str:
