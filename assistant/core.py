@@ -71,7 +71,7 @@ class Assistant:
                 from index.store import CHROMA_SUBDIR, ChromaStore
 
                 s = self.settings
-                if not create and not s.chroma_url and not (Path(s.index_dir) / CHROMA_SUBDIR).is_dir():
+                if not create and not s.chroma_url and not (Path(s.index_dir) / CHROMA_SUBDIR).exists():
                     raise IndexNotFound(str(s.index_dir))  # said before loading the model, not after
                 self._store = ChromaStore(
                     Path(self.settings.index_dir), self.embedder.name, self.embedder.dim,

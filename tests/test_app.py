@@ -87,7 +87,7 @@ def test_gradio_client_calls_the_page_api(page_url):
     client = Client(page_url, verbose=False)
     chat, sources, box = client.predict(
         "What was Kazakhstan's silver output in 2024?", [], 8, "extractive", api_name="/respond")
-    assert plain(chat[-1]["content"][0]["text"]).startswith("697.5 tons")
+    assert "697.5 tons" in plain(chat[-1]["content"][0]["text"])
     assert "000_4b018e9b69cbf9ce.txt" in sources and "<mark>" in sources
     assert box == ""
 
@@ -141,7 +141,7 @@ def test_sessions_do_not_share_a_conversation(page_url):
     follow_up = "By how much did it fall?"
     fresh, _, _ = carol.predict(follow_up, [], 8, "extractive", api_name="/respond")  # no conversation before it
     chat, _, _ = alice.predict("What was Kazakhstan's silver output in 2024?", [], 8, "extractive", api_name="/respond")
-    assert plain(chat[-1]["content"][0]["text"]).startswith("697.5 tons")
+    assert "697.5 tons" in plain(chat[-1]["content"][0]["text"])
     # Alice's follow-up resolves against her own question...
     chat, _, _ = alice.predict(follow_up, chat, 8, "extractive", api_name="/respond")
     assert "21.2%" in plain(chat[-1]["content"][0]["text"]) and chat[-1] != fresh[-1]
@@ -168,7 +168,7 @@ def test_uploads_are_checked_for_type_and_size_and_stored_with_safe_names(page_u
     assert "blank.md: empty file" in status
     assert "✓" in status and ".." not in status.split("✓")[1].split(":")[0]
     chat, sources, _ = client.predict("How much tin at Qarly in 2025?", [], 8, "extractive", api_name="/respond")
-    assert plain(chat[-1]["content"][0]["text"]).startswith("4,321 tons") and "/uploads/" not in sources.split("·")[0]
+    assert "4,321 tons" in plain(chat[-1]["content"][0]["text"]) and "/uploads/" not in sources.split("·")[0]
 
 
 # -- a page over documents written for the tests (a kayak maker, a water utility) ------------------------------------

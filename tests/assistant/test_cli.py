@@ -46,13 +46,13 @@ def test_ingest_ask_and_stats(tmp_path):
     r = run("ask", "How much zinc did Ridder make in 2023?", "--index-dir", ix, "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["text"] == "91,300 tons of zinc [1]" and out["abstained"] is False
+    assert out["text"] == "91,300 tons [1]" and out["value"] == "91,300 tons" and out["abstained"] is False
     c = out["citations"][0]
     assert c["title"] == "Zinc note" and c["date"] == "2024-02-02"
     assert (docs / "zinc.md").read_text(encoding="utf-8")[c["start"] : c["end"]] == c["passage"]
 
     r = run("ask", "How much zinc did Ridder make in 2023?", "--index-dir", ix)
-    assert r.stdout.startswith("91,300 tons of zinc [1]") and "[1] Zinc note (2024-02-02)" in r.stdout
+    assert r.stdout.startswith("91,300 tons [1]") and "[1] Zinc note (2024-02-02)" in r.stdout
     assert "understood as" not in r.stdout  # a question asked on its own is not rewritten
 
     r = run("stats", "--index-dir", ix, "--json")

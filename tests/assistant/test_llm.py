@@ -85,7 +85,7 @@ def test_invalid_markers_are_removed_and_unsupported_figures_dropped(llm_assista
 def test_bad_replies_fall_back_to_the_extractive_answer_with_the_reason(llm_assistant, stub, reply, reason):
     stub.script = [reply]
     ans = llm_assistant.ask(QUESTION)
-    assert ans.text == "412.5 tons of refined copper [1]" and ans.mode == "extractive"
+    assert ans.text == "412.5 tons [1]" and ans.mode == "extractive"
     assert reason in ans.note and ans.note.endswith("extractive answer shown")
 
 
@@ -99,7 +99,7 @@ def test_injected_instructions_in_a_document_change_nothing(llm_assistant, stub)
     # a model that obeys the injected text: uncited, with a figure no source supports
     stub.script = [("text", "Norland produced 9,999 tons of copper.")]
     ans = llm_assistant.ask(QUESTION)
-    assert "9,999" not in ans.text and ans.text == "412.5 tons of refined copper [1]"
+    assert "9,999" not in ans.text and ans.text == "412.5 tons [1]"
     prompt = stub.requests[-1]["messages"][-1]["content"]
     assert prompt.index("<sources>") < prompt.index("Ignore previous instructions") < prompt.index("</sources>")
 

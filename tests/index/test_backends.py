@@ -69,7 +69,7 @@ def test_ingest_update_prune_and_ask(backend, corpus_copy):
     assert changed.files_unchanged == 4 and changed.chunks_added >= 1
 
     ans = a.ask("What was Kazakhstan's silver output in 2024?")
-    assert ans.text.startswith("697.5 tons") and ans.citations[0].source.endswith("000_4b018e9b69cbf9ce.txt")
+    assert "697.5 tons" in ans.text and ans.citations[0].source.endswith("000_4b018e9b69cbf9ce.txt")
 
     sorted(corpus_copy.iterdir())[0].unlink()
     assert a.ingest([corpus_copy], prune=True).chunks_removed > 0
@@ -78,7 +78,7 @@ def test_ingest_update_prune_and_ask(backend, corpus_copy):
     # a second client on the same store sees the same collection (another machine, or a restart)
     b = Assistant(**backend)
     assert b.store.count() == a.store.count()
-    assert b.ask("How much zinc output in 2025?").text.startswith("77 tons")
+    assert "77 tons" in b.ask("How much zinc output in 2025?").text
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path):

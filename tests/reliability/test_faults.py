@@ -114,7 +114,7 @@ def test_encodings_limits_links_and_vanishing_files(tmp_path, monkeypatch):
     assert "over the 1.0 MB limit" in reasons["huge.txt"]
     assert reasons["vanishing.txt"].startswith("cannot read")
     assert report.files_read == 2
-    assert a.ask("How much zinc output in 2021?").text.startswith("55 tons")
+    assert "55 tons" in a.ask("How much zinc output in 2021?").text
     assert any("60 тонн" in c.text for c in a.store.all_chunks())
 
 
@@ -151,7 +151,7 @@ def test_a_file_changing_mid_ingest_is_indexed_as_read_and_caught_up_next_time(t
     monkeypatch.setattr(pipeline, "_prepare_file", change_then_prepare)
     a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     a.ingest([docs])
-    assert a.ask("How much tin output in 2020?").text.startswith("6 tons")  # what was read is what is indexed
+    assert "6 tons" in a.ask("How much tin output in 2020?").text  # what was read is what is indexed
     monkeypatch.setattr(pipeline, "_prepare_file", original)
     assert a.ingest([docs]).files_unchanged == 1  # its recorded hash is the content that was indexed
 

@@ -67,7 +67,7 @@ def test_invisible_characters_are_removed_at_ingest_and_citations_still_point_at
     for c in chunks:  # every character of a chunk is the source character it maps to
         assert all(text[c.source_offset(i)] == ch for i, ch in enumerate(c.text) if ch != "\n")
     ans = a.ask("How much is the zerowidth gadget?")
-    assert ans.text.startswith("45") and ans.citations
+    assert "45" in ans.text and ans.citations
 
 
 def test_a_file_mixing_utf8_and_latin1_lines_is_decoded_line_by_line(tmp_path):
