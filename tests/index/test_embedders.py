@@ -120,8 +120,10 @@ def test_a_corrupted_or_swapped_weights_file_is_refused_with_a_clear_error(tmp_p
     monkeypatch.setattr(embedders, "_shared", {})  # not the model this session loaded already
     with pytest.raises(EmbedderUnavailable, match="corrupted or was swapped"):
         embedders.make_embedder("minilm")
+    doc = tmp_path / "note.md"
+    doc.write_text("A note about harbour lights.", encoding="utf-8")
     with pytest.raises(EmbedderUnavailable, match="corrupted or was swapped"):
-        Assistant(index_dir=tmp_path / "ix", embedder="minilm").stats()
+        Assistant(index_dir=tmp_path / "ix", embedder="minilm").ingest([doc])
 
 
 def test_a_verified_file_is_remembered_until_it_changes(tmp_path):
