@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -39,14 +40,19 @@ def write_collection(folder: Path, files: int, sentences: int = 40, seed: int = 
     return folder
 
 
+def _env(env: dict | None = None) -> dict:
+    """These tests need an embedder, not a good one: the model-free one, unless a test says otherwise."""
+    return {**os.environ, "ASSISTANT_EMBEDDER": "hash", **(env or {})}
+
+
 def cli(*args: str, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, cwd=REPO,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=_env(env))
 
 
 def start_cli(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=_env())
 
 
 def open_store(index_dir: Path):
