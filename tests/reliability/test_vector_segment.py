@@ -64,7 +64,9 @@ def test_a_damaged_vector_segment_is_rebuilt_with_a_message(built, tmp_path, dam
     before, after = _vectors(good, expected[::50]), _vectors(ix, expected[::50])
     assert np.allclose(before, after)
     store = open_store(ix)
-    assert store.nearest(after[0], 5)[0][0] == expected[0]  # a vector's nearest chunk is its own
+    # a vector's nearest chunk is its own, or another with the very same vector (identical texts embed the same)
+    nearest_id, similarity = store.nearest(after[0], 5)[0]
+    assert similarity > 0.9999 and (nearest_id == expected[0] or np.allclose(_vectors(ix, [nearest_id])[0], after[0]))
     again = cli("ask", QUESTION, "--index-dir", str(ix))  # rebuilt once: no message the next time
     assert again.returncode == 0 and "Brookfield orchard picked" in again.stdout and "damaged" not in again.stderr
 
