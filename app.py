@@ -166,13 +166,20 @@ def _row_table(c: Citation) -> str:
     return f'<table class="row-table"><tr>{head}</tr><tr>{"".join(cells)}</tr></table>'
 
 
-def collection_html(assistant: Assistant) -> str:
+def collection_stats(assistant: Assistant) -> dict | AssistantError:
+    """The collection's statistics (an empty one when there is no index yet), or the error that prevents them."""
     try:
-        s = assistant.stats()
+        return assistant.stats()
     except IndexNotFound:
-        s = {"chunks": 0}
+        return {"chunks": 0, "document_list": []}
     except AssistantError as exc:
-        return f"<p><strong>Collection unavailable:</strong> {text_html(str(exc))}</p>"
+        return exc
+
+
+def collection_html(assistant: Assistant, stats: dict | AssistantError | None = None) -> str:
+    s = collection_stats(assistant) if stats is None else stats
+    if isinstance(s, AssistantError):
+        return f"<p><strong>Collection unavailable:</strong> {text_html(str(s))}</p>"
     if not s["chunks"]:
         return ("<p><strong>The collection is empty.</strong> Add documents with the upload box above, "
                 "or run <code>assistant ingest DIR</code> and reload this page.</p>")
@@ -187,12 +194,12 @@ def collection_html(assistant: Assistant) -> str:
     return "\n".join(lines) + "<ul>" + "".join(items) + "</ul>"
 
 
-def example_questions(assistant: Assistant, n: int = 4) -> list[str]:
+def example_questions(assistant: Assistant, n: int = 4, stats: dict | AssistantError | None = None) -> list[str]:
     """Questions about the loaded collection's own documents (by title); none for an empty collection."""
-    try:
-        docs = assistant.stats()["document_list"]
-    except AssistantError:
+    s = collection_stats(assistant) if stats is None else stats
+    if isinstance(s, AssistantError):
         return []
+    docs = s["document_list"]
     titles = list(dict.fromkeys(" ".join(d["title"].split()) for d in docs if d.get("title", "").strip()))
     return [f"What does “{t[:80]}” say?" for t in titles[:n]]
 
@@ -360,19 +367,20 @@ def build_page(assistant: Assistant):
             chat.append({"role": "assistant", "content": chat_html(text_html(f"⚠️ {exc}"), "answer")})
             yield chat, turns, shown, render_turns(shown), ""
 
-    def upload(files, progress=gr.Progress()):
-        if not files:
-            return "No file chosen.", collection_html(assistant)
-        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
-        return "\n".join(add_uploads(assistant, paths, progress)), collection_html(assistant)
-
-    def refresh_examples():
-        questions = example_questions(assistant)
+    def examples_update(stats) -> "gr.Dataset":
+        questions = example_questions(assistant, stats=stats)
         return gr.Dataset(samples=[[q] for q in questions], visible=bool(questions))
 
+    def refresh_collection():
+        """The Collection panel and the example questions, from one look at the collection."""
+        stats = collection_stats(assistant)
+        return collection_html(assistant, stats), examples_update(stats)
+
     def upload_and_refresh(files, progress=gr.Progress()):
-        status, listing = upload(files, progress)
-        return status, listing, refresh_examples()
+        if not files:
+            return ("No file chosen.", *refresh_collection())
+        paths = [Path(f if isinstance(f, str) else f.name) for f in files]
+        return ("\n".join(add_uploads(assistant, paths, progress)), *refresh_collection())
 
     def new_conversation():
         return [], [], [], render_sources(None)
@@ -418,7 +426,7 @@ def build_page(assistant: Assistant):
         chatbot.clear(new_conversation, None, [chatbot, turns, shown, sources])
         examples.click(lambda sample: sample[0], examples, box)
         add.click(upload_and_refresh, [files], [status, collection, examples], api_name="upload")
-        page.load(lambda: (collection_html(assistant), refresh_examples()), None, [collection, examples])
+        page.load(refresh_collection, None, [collection, examples])
     return page
 
 

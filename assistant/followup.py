@@ -237,9 +237,9 @@ def _fill_ellipsis(question: str, previous: str) -> str:
     years = YEAR.findall(fragment)
     if years:
         old = YEAR.findall(previous)
-        if old:
-            for i, y in enumerate(dict.fromkeys(old)):
-                out = re.sub(rf"\b{y}\b", years[min(i, len(years) - 1)], out)
+        if old:  # the i-th year named before becomes the i-th year named now, in one pass
+            order = list(dict.fromkeys(old))
+            out = YEAR.sub(lambda m: years[min(order.index(m.group(0)), len(years) - 1)], out)
         else:
             out = _append_phrase(out, "in " + " and ".join(years))
         changed = True

@@ -75,6 +75,11 @@ def test_an_ellipsis_with_a_year_and_more_places_both_and_a_pronoun_alone_change
     assert after("What was Brightwater Kayaks' revenue in 2024?", "what about it?") == "what about it?"
 
 
+def test_several_years_are_swapped_in_order():
+    assert after("Did the kayak maker's sales grow between 2023 and 2024?", "what about 2024 and 2025?") == \
+        "Did the kayak maker's sales grow between 2024 and 2025?"
+
+
 def test_a_chain_of_follow_ups_resolves_turn_by_turn():
     history = [("What was the toll revenue of the Ostrava Crossing in 2024?", "x"), ("And in 2023?", "y")]
     assert standalone_question("what about 2022?", history) == "What was the toll revenue of the Ostrava Crossing in 2022?"
