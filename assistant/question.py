@@ -1,4 +1,4 @@
-"""Reading a question: the kind of value it asks for, the years and names it mentions, its content terms.
+"""Reading a question: the kind of value it asks for, the years it mentions, its content terms.
 
 The kinds are spaCy's entity labels (PERSON, ORG, GPE, DATE, MONEY, PERCENT, QUANTITY, CARDINAL, ...), so the spans
 the answer is drawn from (`spans.py`) and the question speak one vocabulary. The wh-word patterns below are general
@@ -69,7 +69,6 @@ class Question:
     wants: frozenset[str] = frozenset()  # entity labels an answer value may have; empty = a sentence answers it
     years: frozenset[str] = frozenset()
     terms: tuple[str, ...] = ()  # stemmed content terms
-    names: tuple[str, ...] = ()  # capitalised words after the first (proper names the question mentions)
     wh: str = ""  # the first question word: what, who, why, how, ...
     plural: bool = False  # asks for several things: "which countries…", "what are the…", "who were…"
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -83,7 +82,6 @@ class Question:
         return bool(self.wants) and self.wants <= NUMERIC
 
 
-_NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’.-]*(?:\s+(?:of|de|la|the|and|&)?\s*[A-Z][\w'’.-]*)*)")
 _PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
 _WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
@@ -94,11 +92,10 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     if wants is None:
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
     wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
-    names = tuple(m.group(1) for m in _NAME.finditer(text) if m.group(1).lower() not in _WH_WORDS)
     plural = bool(_PLURAL.search(text)) or what_noun(text).split(" ")[0].endswith(("ies", "s")) and \
         not what_noun(text).split(" ")[0].endswith("ss")
     return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
-                    names=names, wh=wh, vector=vector, plural=plural)
+                    wh=wh, vector=vector, plural=plural)
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:

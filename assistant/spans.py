@@ -82,20 +82,11 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
         if person is not None:
             return person
     q_terms = set(content_terms(question_text))
-    q_low = question_text.lower()
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
-    best, best_key = None, None
-    for s in spans_in(sentence):
-        if s.label not in wants or s.text.lower() in q_low:
-            continue
-        if set(content_terms(s.text)) and set(content_terms(s.text)) <= q_terms:
-            continue  # the question's own words, e.g. the year it names
-        distance = min((abs(a - s.start) for a in anchors), default=0)
-        key = (distance, s.start)
-        if best_key is None or key < best_key:
-            best, best_key = s, key
-    return best
+    # nearest to the shared words; the earlier of two as near
+    return min(all_values(sentence, wants, question_text),
+               key=lambda s: (min((abs(a - s.start) for a in anchors), default=0), s.start), default=None)
 
 
 def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
