@@ -25,6 +25,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_chroma_server(path: Path):
+    """A real `chroma run` on a free loopback port over `path`, once its heartbeat answers: (process, URL)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            return proc, url
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("chroma server did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     assert CORPUS.is_dir(), f"the shared corpus is expected at {CORPUS}"

@@ -6,15 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, start_chroma_server
 
 from assistant import Assistant
 from assistant.errors import StoreUnavailable
@@ -23,23 +19,7 @@ from assistant.errors import StoreUnavailable
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")),
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("chroma server did not start")
-            time.sleep(0.2)
+    proc, url = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
     yield url
     os.kill(proc.pid, signal.SIGTERM)
     try:

@@ -6,31 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import start_chroma_server
 
 from .collection import cli, start_cli, write_collection
-
-
-def _start_server(path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            return proc, url
-        except OSError:
-            assert time.time() < deadline and proc.poll() is None, "chroma server did not start"
-            time.sleep(0.2)
 
 
 def _kill(proc: subprocess.Popen) -> None:
@@ -40,7 +20,7 @@ def _kill(proc: subprocess.Popen) -> None:
 
 def test_the_server_killed_mid_ingest_gives_a_clean_error_and_a_non_zero_exit(tmp_path):
     docs = write_collection(tmp_path / "docs", files=300, seed=9)
-    server, url = _start_server(tmp_path / "server")
+    server, url = start_chroma_server(tmp_path / "server")
     try:
         ingest = start_cli("ingest", str(docs), "--index-dir", str(tmp_path / "ix"), "--chroma-url", url,
                            "--no-progress")
@@ -55,7 +35,7 @@ def test_the_server_killed_mid_ingest_gives_a_clean_error_and_a_non_zero_exit(tm
 
 def test_an_ask_after_the_server_died_gives_a_clean_error(tmp_path):
     docs = write_collection(tmp_path / "docs", files=3)
-    server, url = _start_server(tmp_path / "server")
+    server, url = start_chroma_server(tmp_path / "server")
     try:
         assert cli("ingest", str(docs), "--index-dir", str(tmp_path / "ix"), "--chroma-url", url,
                    "--no-progress").returncode == 0
@@ -73,7 +53,7 @@ def test_a_store_losing_its_server_mid_use_raises_store_unavailable(tmp_path):
     from assistant.errors import StoreUnavailable
 
     docs = write_collection(tmp_path / "docs", files=3)
-    server, url = _start_server(tmp_path / "server")
+    server, url = start_chroma_server(tmp_path / "server")
     try:
         a = Assistant(index_dir=tmp_path / "ix", chroma_url=url, embedder="hash")
         a.ingest([docs])
