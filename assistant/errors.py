@@ -53,6 +53,14 @@ class CorruptIndex(AssistantError):
         )
 
 
+class IndexReadOnly(AssistantError):
+    def __init__(self, index_dir: str, why: str):
+        super().__init__(
+            f"the index at {index_dir} is read-only ({why}) — it can be asked, but to ingest, make it writable or "
+            f"ingest into another directory with `--index-dir NEW_DIR`"
+        )
+
+
 class IndexLocked(AssistantError):
     def __init__(self, index_dir: str, holder: str):
         super().__init__(f"another ingest is writing to {index_dir} ({holder}) — wait for it to finish and try again")

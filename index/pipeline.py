@@ -7,6 +7,7 @@ hash) is written. A file whose marker does not carry its current hash is process
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assistant.errors import IndexLocked
+from assistant.errors import IndexLocked, IndexReadOnly
 from assistant.types import Chunk, IngestReport
 
 from .chunking import chunk_document
@@ -180,9 +181,15 @@ def ingest_lock(index_dir: Path, reentrant: bool = False) -> Iterator[None]:
     if reentrant and key in _held_locks:  # this thread holds it already (an ingest opening a store that repairs itself)
         yield
         return
-    index_dir.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir / "ingest.lock"
-    with open(lock_path, "a+") as fh:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):  # a folder we may not write, a read-only mount
+            raise
+        raise IndexReadOnly(str(index_dir), f"{exc.strerror}: {exc.filename}") from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

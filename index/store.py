@@ -8,7 +8,9 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import shutil
 import struct
 import time
@@ -72,10 +74,38 @@ def _client(index_dir: Path, chroma_url: str | None, create: bool):
         raise IndexNotFound(str(index_dir))
     if path.exists() and not path.is_dir():
         raise CorruptIndex(str(index_dir), f"{path} is not a directory")
+    if not create and path.is_dir() and not _writable(path):
+        path = _private_copy(path)
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
         raise CorruptIndex(str(index_dir), f"{type(exc).__name__}: {exc}") from None
+
+
+def _writable(chroma_dir: Path) -> bool:
+    """Whether this process may write the folder, its database and its segment folders (asked of the kernel with
+    `os.access`, so a read-only mount, missing permissions and dropped capabilities all count)."""
+    paths = [chroma_dir, *chroma_dir.glob("chroma.sqlite3*"), *(p for p in chroma_dir.iterdir() if p.is_dir())]
+    return all(os.access(p, os.W_OK) for p in paths)
+
+
+def _private_copy(chroma_dir: Path) -> Path:
+    """A temporary copy of a read-only Chroma folder, removed when the process ends.
+
+    Why by hand: Chroma's embedded client opens its SQLite database read-write and applies migrations when it
+    starts, and has no read-only mode; on a folder it may not write it fails with an unrelated AttributeError from
+    its Rust bindings (issue 20, item 17). Asking never writes the index, so a copy answers exactly as the original
+    would; its cost is one file copy (~0.1 s per 10k chunks)."""
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    copy = tmp / chroma_dir.name
+    shutil.copytree(chroma_dir, copy)
+    for path in (copy, *copy.rglob("*")):  # the copy keeps its source's modes: make it writable for Chroma
+        path.chmod(path.stat().st_mode | 0o200)
+    logging.getLogger(__name__).info("the index folder %s is read-only: answering from a private copy at %s", chroma_dir, copy)
+    return copy
 
 
 def recorded_embedder(index_dir: Path, chroma_url: str | None = None, collection: str = "documents") -> str | None:
