@@ -22,6 +22,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
 SQUAD = Path("/work/shared/benchmarks/squad2-dev8/squad2-dev8.json")
 
 
@@ -63,29 +65,31 @@ def main() -> None:
     ap.add_argument("--backends", nargs="+", default=["torch", "onnx", "onnx-int8"])
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     ap.add_argument("--k", type=int, default=5)
+    add_record_argument(ap)
     args = ap.parse_args()
-    from index.embedders import SentenceTransformerEmbedder, minilm_folder
+    with recorded("Embedding backends: retrieval quality", enabled=not args.no_record):
+        from index.embedders import SentenceTransformerEmbedder, minilm_folder
 
-    paragraphs, questions, gold = squad_set(SQUAD)
-    chunks, files, seed_qs, seed_sources = seed_set(args.corpus, ROOT / "eval" / "qa.jsonl")
-    print(f"SQuAD: {len(paragraphs)} paragraphs, {len(questions)} answerable questions; seed: {len(chunks)} chunks, "
-          f"{len(seed_qs)} answerable single-turn questions", flush=True)
-    print(f"| backend | SQuAD paragraph recall@{args.k} | seed hit@{args.k} | paragraphs/s | lowest cosine vs first "
-          f"backend |\n|---|---|---|---|---|", flush=True)
-    first = None
-    for backend in args.backends:
-        e = SentenceTransformerEmbedder(str(minilm_folder()), backend=backend)
-        e.embed_documents(paragraphs[:16])  # warm (and export on first use)
-        t0 = time.perf_counter()
-        p_vecs = e.embed_documents(paragraphs)
-        rate = len(paragraphs) / (time.perf_counter() - t0)
-        q_vecs = e.embed_documents(questions)
-        recall = np.mean([g in row for g, row in zip(gold, top_k(q_vecs, p_vecs, args.k))])
-        c_vecs, s_vecs = e.embed_documents(chunks), e.embed_documents(seed_qs)
-        hit = np.mean([any(files[i] in want for i in row) for want, row in zip(seed_sources, top_k(s_vecs, c_vecs, args.k))])
-        first = first if first is not None else p_vecs
-        low = float(np.min(np.sum(p_vecs * first, axis=1)))
-        print(f"| {e.backend} | {recall:.3f} | {hit:.3f} | {rate:.1f} | {low:.4f} |", flush=True)
+        paragraphs, questions, gold = squad_set(SQUAD)
+        chunks, files, seed_qs, seed_sources = seed_set(args.corpus, ROOT / "eval" / "qa.jsonl")
+        print(f"SQuAD: {len(paragraphs)} paragraphs, {len(questions)} answerable questions; seed: {len(chunks)} chunks, "
+              f"{len(seed_qs)} answerable single-turn questions", flush=True)
+        print(f"| backend | SQuAD paragraph recall@{args.k} | seed hit@{args.k} | paragraphs/s | lowest cosine vs first "
+              f"backend |\n|---|---|---|---|---|", flush=True)
+        first = None
+        for backend in args.backends:
+            e = SentenceTransformerEmbedder(str(minilm_folder()), backend=backend)
+            e.embed_documents(paragraphs[:16])  # warm (and export on first use)
+            t0 = time.perf_counter()
+            p_vecs = e.embed_documents(paragraphs)
+            rate = len(paragraphs) / (time.perf_counter() - t0)
+            q_vecs = e.embed_documents(questions)
+            recall = np.mean([g in row for g, row in zip(gold, top_k(q_vecs, p_vecs, args.k))])
+            c_vecs, s_vecs = e.embed_documents(chunks), e.embed_documents(seed_qs)
+            hit = np.mean([any(files[i] in want for i in row) for want, row in zip(seed_sources, top_k(s_vecs, c_vecs, args.k))])
+            first = first if first is not None else p_vecs
+            low = float(np.min(np.sum(p_vecs * first, axis=1)))
+            print(f"| {e.backend} | {recall:.3f} | {hit:.3f} | {rate:.1f} | {low:.4f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 
 def chunk_texts(n: int) -> list[str]:
     from bench.synth import generate
@@ -39,25 +41,27 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=2000)
     ap.add_argument("--batch", type=int, nargs="+", default=[32, 64])
     ap.add_argument("--backends", nargs="+", default=["torch", "onnx", "onnx-int8"])
+    add_record_argument(ap)
     args = ap.parse_args()
-    from index.embedders import SentenceTransformerEmbedder, minilm_folder
+    with recorded("Embedding backends: speed", enabled=not args.no_record):
+        from index.embedders import SentenceTransformerEmbedder, minilm_folder
 
-    texts = chunk_texts(args.chunks)
-    print(f"{len(texts)} chunks, mean {np.mean([len(t) for t in texts]):.0f} characters")
-    print("| backend | batch | texts/s | lowest cosine vs torch fp32 |\n|---|---|---|---|")
-    reference = None
-    for backend in args.backends:
-        embedder = SentenceTransformerEmbedder(str(minilm_folder()), backend=backend)
-        embedder.embed_documents(texts[:64])  # warm: first-run allocations, export on first use
-        for batch in args.batch:
-            embedder.batch_size = batch
-            t0 = time.perf_counter()
-            vecs = embedder.embed_documents(texts)
-            rate = len(texts) / (time.perf_counter() - t0)
-            if reference is None:
-                reference = vecs
-            low = float(np.min(np.sum(vecs * reference, axis=1)))
-            print(f"| {embedder.backend} | {batch} | {rate:.0f} | {low:.4f} |", flush=True)
+        texts = chunk_texts(args.chunks)
+        print(f"{len(texts)} chunks, mean {np.mean([len(t) for t in texts]):.0f} characters")
+        print("| backend | batch | texts/s | lowest cosine vs torch fp32 |\n|---|---|---|---|")
+        reference = None
+        for backend in args.backends:
+            embedder = SentenceTransformerEmbedder(str(minilm_folder()), backend=backend)
+            embedder.embed_documents(texts[:64])  # warm: first-run allocations, export on first use
+            for batch in args.batch:
+                embedder.batch_size = batch
+                t0 = time.perf_counter()
+                vecs = embedder.embed_documents(texts)
+                rate = len(texts) / (time.perf_counter() - t0)
+                if reference is None:
+                    reference = vecs
+                low = float(np.min(np.sum(vecs * reference, axis=1)))
+                print(f"| {embedder.backend} | {batch} | {rate:.0f} | {low:.4f} |", flush=True)
 
 
 if __name__ == "__main__":

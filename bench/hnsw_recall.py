@@ -28,6 +28,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 DEFAULT_CONFIGS = [
     {},  # the store's configuration
     {"ef_construction": 40, "max_neighbors": 12, "ef_search": 100},  # before issue 18
@@ -94,37 +97,39 @@ def main() -> None:
     ap.add_argument("--configs", nargs="+", type=json.loads, default=DEFAULT_CONFIGS)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--query-only", type=Path, help=argparse.SUPPRESS)
+    add_record_argument(ap)
     args = ap.parse_args()
     docs, queries = vectors(args.size, args.queries, args.out)
     if args.query_only:
         print(json.dumps(query(args.query_only, queries, args.k)))
         return
-    from index.store import HNSW
+    with recorded("HNSW recall and agreement between processes", enabled=not args.no_record):
+        from index.store import HNSW
 
-    exact = np.argsort(-(queries @ docs.T), axis=1, kind="stable")[:, : args.k]
-    exact_ids = [{f"c{i:06d}" for i in row} for row in exact]
-    print(f"{len(docs)} vectors, {len(queries)} queries, k={args.k}")
-    print("| configuration | build (s) | vectors/s | recall@k | queries whose ids differ between two processes |\n"
-          "|---|---|---|---|---|", flush=True)
-    base = dict(HNSW)
-    for config in args.configs:
-        with tempfile.TemporaryDirectory() as tmp:
-            where = Path(tmp)
-            seconds = build(where, docs, base | config)
-            found = query(where, queries, args.k)
-            recall = np.mean([len(exact_ids[n] & set(ids)) / args.k for n, ids in enumerate(found)])
-            runs = [subprocess.run([sys.executable, __file__, "--size", str(args.size), "--queries", str(args.queries),
-                                    "--k", str(args.k), "--out", str(args.out), "--query-only", str(where)],
-                                   capture_output=True, text=True, check=True).stdout for _ in range(2)]
-            a, b = (json.loads(r.strip().splitlines()[-1]) for r in runs)
-            differ = sum(x != y for x, y in zip(a, b))
-            shown = {k: v for k, v in (base | config).items() if k != "space"}
-            print(f"| {json.dumps(shown)} | {seconds:.2f} | {len(docs) / seconds:.0f} | {recall:.4f} | {differ} |",
-                  flush=True)
-        from index import store
+        exact = np.argsort(-(queries @ docs.T), axis=1, kind="stable")[:, : args.k]
+        exact_ids = [{f"c{i:06d}" for i in row} for row in exact]
+        print(f"{len(docs)} vectors, {len(queries)} queries, k={args.k}")
+        print("| configuration | build (s) | vectors/s | recall@k | queries whose ids differ between two processes |\n"
+              "|---|---|---|---|---|", flush=True)
+        base = dict(HNSW)
+        for config in args.configs:
+            with tempfile.TemporaryDirectory() as tmp:
+                where = Path(tmp)
+                seconds = build(where, docs, base | config)
+                found = query(where, queries, args.k)
+                recall = np.mean([len(exact_ids[n] & set(ids)) / args.k for n, ids in enumerate(found)])
+                runs = [subprocess.run([sys.executable, __file__, "--size", str(args.size), "--queries", str(args.queries),
+                                        "--k", str(args.k), "--out", str(args.out), "--query-only", str(where)],
+                                       capture_output=True, text=True, check=True).stdout for _ in range(2)]
+                a, b = (json.loads(r.strip().splitlines()[-1]) for r in runs)
+                differ = sum(x != y for x, y in zip(a, b))
+                shown = {k: v for k, v in (base | config).items() if k != "space"}
+                print(f"| {json.dumps(shown)} | {seconds:.2f} | {len(docs) / seconds:.0f} | {recall:.4f} | {differ} |",
+                      flush=True)
+            from index import store
 
-        store.HNSW.clear()
-        store.HNSW.update(base)
+            store.HNSW.clear()
+            store.HNSW.update(base)
 
 
 if __name__ == "__main__":

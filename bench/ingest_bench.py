@@ -14,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 from assistant import Assistant  # noqa: E402
 from bench.synth import generate  # noqa: E402
 
@@ -38,19 +40,21 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=10000)
     ap.add_argument("--embedder", default="minilm")
     ap.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "corpus")
+    add_record_argument(ap)
     args = ap.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        if args.corpus.is_dir():
-            rows.append(measure("shared corpus", args.corpus, tmp / "ix-corpus", args.embedder))
-        generate(tmp / "synth", args.chunks)
-        rows.append(measure(f"synthetic (~{args.chunks} chunks)", tmp / "synth", tmp / "ix-synth", args.embedder))
-    print(f"| collection | files | chunks | first ingest (s) | chunks/s | re-ingest unchanged (s) | speed-up |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['collection']} | {r['files']} | {r['chunks']} | {r['first_s']:.2f} | {r['chunks_per_s']:.0f} | "
-              f"{r['reingest_s']:.3f} | {r['speedup']:.0f}× |")
+    with recorded("Ingest speed", enabled=not args.no_record):
+        rows = []
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            if args.corpus.is_dir():
+                rows.append(measure("shared corpus", args.corpus, tmp / "ix-corpus", args.embedder))
+            generate(tmp / "synth", args.chunks)
+            rows.append(measure(f"synthetic (~{args.chunks} chunks)", tmp / "synth", tmp / "ix-synth", args.embedder))
+        print(f"| collection | files | chunks | first ingest (s) | chunks/s | re-ingest unchanged (s) | speed-up |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['collection']} | {r['files']} | {r['chunks']} | {r['first_s']:.2f} | {r['chunks_per_s']:.0f} | "
+                  f"{r['reingest_s']:.3f} | {r['speedup']:.0f}× |")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 WORDS = "orchard crate apple pear plum quince oven loaf market cider press bottle".split()
 
 
@@ -36,20 +38,22 @@ def write_lines(path: Path, lines: int, seed: int = 1) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lines", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    add_record_argument(p)
     args = p.parse_args()
-    from assistant import Assistant
+    with recorded("Ingest time against lines in one file", enabled=not args.no_record):
+        from assistant import Assistant
 
-    for lines in args.lines:
-        with tempfile.TemporaryDirectory() as tmp:
-            docs = Path(tmp) / "docs"
-            docs.mkdir()
-            write_lines(docs / "lines.txt", lines)
-            size = (docs / "lines.txt").stat().st_size
-            t0 = time.perf_counter()
-            report = Assistant(index_dir=Path(tmp) / "ix", embedder="hash", max_file_mb=100).ingest([docs])
-            seconds = time.perf_counter() - t0
-            print(f"{lines:>9,} lines ({size / 1e6:.1f} MB): {seconds:7.1f} s, {seconds / lines * 1e5:5.2f} s per 100k "
-                  f"lines, {report.chunks_added:,} chunks", flush=True)
+        for lines in args.lines:
+            with tempfile.TemporaryDirectory() as tmp:
+                docs = Path(tmp) / "docs"
+                docs.mkdir()
+                write_lines(docs / "lines.txt", lines)
+                size = (docs / "lines.txt").stat().st_size
+                t0 = time.perf_counter()
+                report = Assistant(index_dir=Path(tmp) / "ix", embedder="hash", max_file_mb=100).ingest([docs])
+                seconds = time.perf_counter() - t0
+                print(f"{lines:>9,} lines ({size / 1e6:.1f} MB): {seconds:7.1f} s, {seconds / lines * 1e5:5.2f} s per 100k "
+                      f"lines, {report.chunks_added:,} chunks", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 
 def questions(n: int, seed: int = 11) -> list[str]:
     """`n` questions of five forms about the synthetic collections' companies, metals, places and years (drawn at
@@ -180,51 +182,52 @@ def main() -> None:
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--embedder", default="minilm", help=argparse.SUPPRESS)
+    add_record_argument(ap)
     args = ap.parse_args()
     if args.one:
         one(args.one, args.data, args.work, args.queries, args.embedder)
         return
+    with recorded("As the collection grows, next to llama-index", enabled=not args.no_record):
 
-    from bench.synth import generate
+        from bench.synth import generate
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    if args.alternate:
-        print("| size (chunks) | embedder | retrieval p50 (ms): project / llama-index | ratio | whole answer p50 (ms): "
-              "project / llama-index query engine, MockLLM | ratio |\n|---|---|---|---|---|---|")
+        args.out.mkdir(parents=True, exist_ok=True)
+        if args.alternate:
+            print("| size (chunks) | embedder | retrieval p50 (ms): project / llama-index | ratio | whole answer p50 (ms): "
+                  "project / llama-index query engine, MockLLM | ratio |\n|---|---|---|---|---|---|")
+            for size in args.sizes:
+                for embedder in args.embedders:
+                    base = args.out / f"alternate-{size}-{embedder}"
+                    shutil.rmtree(base, ignore_errors=True)
+                    generate(base / "data", size)
+                    t = alternate(base / "data", base, args.queries, embedder)
+                    cells = [f"{t[f'project_{step}']:.2f} / {t[f'llamaindex_{step}']:.2f} | "
+                             f"{t[f'project_{step}'] / t[f'llamaindex_{step}']:.2f}" for step in ("retrieve", "answer")]
+                    print(f"| {size:,} | {embedder} | {' | '.join(cells)} |", flush=True)
+                    shutil.rmtree(base, ignore_errors=True)
+            return
+        rows = []
         for size in args.sizes:
+            base = args.out / f"run-{size}"
+            shutil.rmtree(base, ignore_errors=True)
+            generate(base / "data", size)
             for embedder in args.embedders:
-                base = args.out / f"alternate-{size}-{embedder}"
-                shutil.rmtree(base, ignore_errors=True)
-                generate(base / "data", size)
-                t = alternate(base / "data", base, args.queries, embedder)
-                cells = [f"{t[f'project_{step}']:.2f} / {t[f'llamaindex_{step}']:.2f} | "
-                         f"{t[f'project_{step}'] / t[f'llamaindex_{step}']:.2f}" for step in ("retrieve", "answer")]
-                print(f"| {size:,} | {embedder} | {' | '.join(cells)} |", flush=True)
-                shutil.rmtree(base, ignore_errors=True)
-        return
-    rows = []
-    for size in args.sizes:
-        base = args.out / f"run-{size}"
-        shutil.rmtree(base, ignore_errors=True)
-        generate(base / "data", size)
-        for embedder in args.embedders:
-            for system in ("project", "llamaindex"):
-                shutil.rmtree(base / "project", ignore_errors=True)
-                shutil.rmtree(base / "llamaindex", ignore_errors=True)
-                proc = subprocess.run([sys.executable, __file__, "--one", system, "--data", str(base / "data"),
-                                       "--work", str(base), "--queries", str(args.queries), "--embedder", embedder],
-                                      capture_output=True, text=True, cwd=ROOT)
-                if proc.returncode:
-                    raise SystemExit(f"{system} at {size} with {embedder} failed:\n{proc.stderr[-3000:]}")
-                row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"size": size, "system": system,
-                                                                           "embedder": embedder}
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-        shutil.rmtree(base, ignore_errors=True)
-    table = render(rows)
-    (args.out / "scale.md").write_text(table, encoding="utf-8")
-    print(table)
-
+                for system in ("project", "llamaindex"):
+                    shutil.rmtree(base / "project", ignore_errors=True)
+                    shutil.rmtree(base / "llamaindex", ignore_errors=True)
+                    proc = subprocess.run([sys.executable, __file__, "--one", system, "--data", str(base / "data"),
+                                           "--work", str(base), "--queries", str(args.queries), "--embedder", embedder],
+                                          capture_output=True, text=True, cwd=ROOT)
+                    if proc.returncode:
+                        raise SystemExit(f"{system} at {size} with {embedder} failed:\n{proc.stderr[-3000:]}")
+                    row = json.loads(proc.stdout.strip().splitlines()[-1]) | {"size": size, "system": system,
+                                                                               "embedder": embedder}
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)  # progress; the tables are the record
+            shutil.rmtree(base, ignore_errors=True)
+        table = render(rows)
+        (args.out / "scale.md").write_text(table, encoding="utf-8")
+        print(table)
 
 def render(rows: list[dict]) -> str:
     lines = ["| size (chunks) | embedder | system | chunks stored | ingest (s) | chunks/s | re-ingest unchanged (s) | disk (MB) "

@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.record import add_record_argument, recorded  # noqa: E402  (after the path is set)
+
 
 def ingest_stages(chunks: int) -> dict[str, float]:
     from bench.synth import generate
@@ -82,18 +84,20 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chunks", type=int, default=10000)
     ap.add_argument("--index-dir", type=Path, default=ROOT / ".eval-out" / "index")
+    add_record_argument(ap)
     args = ap.parse_args()
-    stages = ingest_stages(args.chunks)
-    print(f"preparation, CPU seconds for {stages.pop('chunks')} chunks:")
-    for stage, seconds in stages.items():
-        print(f"  {stage:<14}{seconds:6.2f}")
-    print(f"  {'total':<14}{sum(stages.values()):6.2f}")
-    if args.index_dir.is_dir():
-        q = query_latency(args.index_dir)
-        print(f"queries on {args.index_dir}: retrieve p50 {q['retrieve_p50_ms']:.1f} ms, "
-              f"ask p50 {q['ask_p50_ms']:.1f} ms")
-    else:
-        print(f"no index at {args.index_dir}: run `make eval` first for the query numbers")
+    with recorded("Where the time goes", enabled=not args.no_record):
+        stages = ingest_stages(args.chunks)
+        print(f"preparation, CPU seconds for {stages.pop('chunks')} chunks:")
+        for stage, seconds in stages.items():
+            print(f"  {stage:<14}{seconds:6.2f}")
+        print(f"  {'total':<14}{sum(stages.values()):6.2f}")
+        if args.index_dir.is_dir():
+            q = query_latency(args.index_dir)
+            print(f"queries on {args.index_dir}: retrieve p50 {q['retrieve_p50_ms']:.1f} ms, "
+                  f"ask p50 {q['ask_p50_ms']:.1f} ms")
+        else:
+            print(f"no index at {args.index_dir}: run `make eval` first for the query numbers")
 
 
 if __name__ == "__main__":
