@@ -69,8 +69,17 @@ eval: install
 	else echo "$(SECOND) not found: the second collection is skipped"; rm -rf $(EVAL_OUT)/second; fi
 	$(EVAL) $(SQUAD) --out $(EVAL_OUT)/squad
 	$(EVAL) $(TATQA) --out $(EVAL_OUT)/tatqa
+	# the same sets with the model-free `hash` embedder, for the side-by-side section (no baselines: they'd repeat)
+	$(EVAL) --corpus ../shared/corpus --split dev --embedder hash --no-baseline --out $(EVAL_OUT)/hash/dev
+	$(EVAL) --corpus ../shared/corpus --split test --embedder hash --no-baseline --out $(EVAL_OUT)/hash/test
+	@if [ -f $(SECOND) ]; then \
+		$(EVAL) $(SECOND) --corpus eval/second --embedder hash --no-baseline --out $(EVAL_OUT)/hash/second; fi
+	$(EVAL) $(SQUAD) --embedder hash --no-baseline --out $(EVAL_OUT)/hash/squad
+	$(EVAL) $(TATQA) --embedder hash --no-baseline --out $(EVAL_OUT)/hash/tatqa
 	$(BIN)/python -m eval.combined --out eval/REPORT.md dev=$(EVAL_OUT)/dev test=$(EVAL_OUT)/test \
-		second=$(EVAL_OUT)/second squad=$(EVAL_OUT)/squad tatqa=$(EVAL_OUT)/tatqa
+		second=$(EVAL_OUT)/second squad=$(EVAL_OUT)/squad tatqa=$(EVAL_OUT)/tatqa \
+		dev@hash=$(EVAL_OUT)/hash/dev test@hash=$(EVAL_OUT)/hash/test second@hash=$(EVAL_OUT)/hash/second squad@hash=$(EVAL_OUT)/hash/squad \
+		tatqa@hash=$(EVAL_OUT)/hash/tatqa
 
 # The 50-SIGKILL ingest test (tests/reliability/test_kill.py): minutes, so not in `make test`.
 test-slow: install-dev

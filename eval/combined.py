@@ -2,7 +2,9 @@
 
 Each DIR is the --out of an `assistant eval` run (its report.json); the charts are copied next to the report
 (`eval/charts/<NAME>.png`) so the committed report links to committed images. A set whose DIR has no report.json
-(e.g. the second collection before it exists) is listed as not run.
+(e.g. the second collection before it exists) is listed as not run. A NAME of the form `SET@EMBEDDER` (e.g.
+`test@hash`) is SET run with another embedder: it is not a set of its own but a column of the section that puts the
+embedders side by side.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ JSONL_KEYS = ["accuracy", "f1", "citation_precision", "citation_recall", "hit@1"
               "latency_p95_ms"]
 # the one number per set in the overview: the set's main answer-quality measure
 MAIN = {"jsonl": "accuracy", "squad": "v2_f1", "tatqa": "f1"}
+# what the embedder changes: retrieval (hit/recall), the answers, and the time to ingest and to answer
+EMBEDDER_KEYS = {"jsonl": ["hit@1", "hit@5", "accuracy", "citation_recall", "latency_p50_ms", "ingest_s"],
+                 "squad": ["recall@1", "recall@5", "f1", "v2_f1", "cite_ok", "latency_p50_ms", "ingest_s"],
+                 "tatqa": ["recall@1", "recall@5", "f1", "span_f1", "cite_ok", "latency_p50_ms", "ingest_s"]}
 
 
 def load(dir_: Path) -> dict | None:
@@ -39,6 +45,8 @@ def rows_of(report: dict) -> dict:
 
 
 def render(sets: list[tuple[str, Path, dict | None]], chart_dir: Path, report_path: Path) -> str:
+    variants = [s for s in sets if "@" in s[0]]
+    sets = [s for s in sets if "@" not in s[0]]
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = ["# Evaluation report: every set side by side", "",
              f"Written by `make eval` ({stamp}). `project` is this assistant; `llama_index` a plain llama-index "
@@ -58,6 +66,7 @@ def render(sets: list[tuple[str, Path, dict | None]], chart_dir: Path, report_pa
         n = rows["project"].get("items") or rows["project"].get("questions")
         lines.append(f"| {name} | {n} | {key} | " + " | ".join(fmt(key, rows.get(s, {}).get(key)) for s in SYSTEMS)
                      + " |")
+    lines += _embedder_lines(sets, variants)
     for name, dir_, report in sets:
         lines += ["", f"## {name}", ""]
         if report is None:
@@ -78,6 +87,30 @@ def render(sets: list[tuple[str, Path, dict | None]], chart_dir: Path, report_pa
             lines += ["", f"![{name}]({rel.as_posix()})"]
         lines += ["", f"Full report (all breakdowns, wrong answers): `{dir_ / 'report.md'}` after `make eval`."]
     return "\n".join(lines) + "\n"
+
+
+def _embedder_lines(sets: list[tuple[str, Path, dict | None]], variants: list[tuple[str, Path, dict | None]]) -> list[str]:
+    """The project on each set with the default embedder and with the others (`SET@EMBEDDER`), same run."""
+    by_set: dict[str, list[dict]] = {}
+    for name, _, report in variants:
+        if report is not None:
+            by_set.setdefault(name.partition("@")[0], []).append(report)
+    rows = []
+    for name, _, report in sets:
+        if report is None or name not in by_set:
+            continue
+        kind = report.get("format", "jsonl")
+        runs = [report, *by_set[name]]
+        for key in EMBEDDER_KEYS[kind]:
+            cells = [fmt(key, rows_of(r)["project"].get(key)) for r in runs]
+            rows.append(f"| {name} | {key} | " + " | ".join(cells) + " |")
+        embedders = [r.get("embedder", "?") for r in runs]
+    if not rows:
+        return []
+    return ["", "## The embedders side by side", "",
+            "The project on each set with each embedder (answerer weights fitted with the default one). Columns: "
+            + ", ".join(f"`{e}`" for e in embedders) + ".", "",
+            "| set | metric | " + " | ".join(embedders) + " |", "|---|---" + "|---" * len(embedders) + "|", *rows]
 
 
 def _notes(report: dict) -> list[str]:

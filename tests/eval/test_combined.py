@@ -36,3 +36,17 @@ def test_sets_side_by_side_with_charts_and_missing_sets(tmp_path):
     assert "Command: `assistant eval squad.json` (embedder `hash`)" in text
     assert "![squad](charts/squad.png)" in text and (out.parent / "charts" / "squad.png").exists()
     assert (out.parent / "charts" / "test.png").exists()
+
+
+def test_another_embedders_runs_are_columns_beside_the_default_not_sets_of_their_own(tmp_path):
+    _write(tmp_path / "test", {"format": "jsonl", "embedder": "minilm",
+                               "overall": {"items": 65, "accuracy": 0.5, "hit@5": 0.9, "latency_p50_ms": 40.0}})
+    _write(tmp_path / "test-hash", {"format": "jsonl", "embedder": "hash",
+                                    "overall": {"items": 65, "accuracy": 0.375, "hit@5": 0.75, "latency_p50_ms": 20.0}})
+    out = tmp_path / "REPORT.md"
+    assert combined.main(["--out", str(out), f"test={tmp_path / 'test'}", f"test@hash={tmp_path / 'test-hash'}"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "## The embedders side by side" in text
+    assert "| set | metric | minilm | hash |" in text
+    assert "| test | hit@5 | 0.900 | 0.750 |" in text and "| test | accuracy | 0.500 | 0.375 |" in text
+    assert "## test@hash" not in text and "| test@hash |" not in text
