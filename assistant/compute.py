@@ -210,7 +210,7 @@ def period_columns(question: str, op: Operation, header: list, row: list, label:
     heads = {i: header[i].text for i in columns}
     q_low = question.lower()
     literal = [(q_low.find(h.lower()), i) for i, h in heads.items() if len(h) >= 4 and _header_years(h)
-               and h.lower() in q_low]
+               and h.lower() in q_low and h.strip() not in _header_years(h)]
     if len(literal) >= 2:  # headers such as "2018/2019" named as written
         return sorted(((heads[i], i) for _, i in literal), key=lambda p: _period_key(p[0]))
     years = periods_named(question)
@@ -292,7 +292,9 @@ def _period_operands(q: Question, op: Operation, scored: list[Scored], model) ->
     sentences = [s for s in scored if not s.candidate.is_row and s.score >= model.related]
     found, missing = [], []
     for y in years:
-        o = next((o for s in sentences if (o := _sentence_operand(s, y, {y})) is not None), None)
+        used = {(o.candidate.key, o.start) for o in found}
+        o = next((o for s in sentences if (o := _sentence_operand(s, y, {y})) is not None
+                  and (o.candidate.key, o.start) not in used), None)
         (found.append(o) if o else missing.append(y))
     if missing and found and scored and scored[0].score >= model.threshold:
         return Refusal(op.name, f"the figure for {', '.join(missing)} is missing", found)
@@ -343,6 +345,9 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, ve
     if not own[0] or not own[1]:
         return None
     years = periods_named(q.text)
+    columns = _column_operands(scored, own, model)
+    if columns:
+        return columns
     out = []
     for words, phrase in zip(own, split):
         o = _row_by_label(q, scored, words, years, model) or _sentence_by_words(scored, words, phrase, model)
@@ -352,6 +357,37 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, ve
     if out[0].candidate == out[1].candidate and out[0].start == out[1].start:
         return None
     return out
+
+
+def _column_operands(scored: list[Scored], own: list[set[str]], model) -> list[Operand] | None:
+    """Two things that head two columns of one row ("leases of more than 5 years in the total leases"): the best
+    row's cells under the headers that share the words of each."""
+    for s in scored[:3]:
+        c = s.candidate
+        if not c.is_row or s.score < model.related:
+            continue
+        row, header = split_cells(c.text), split_cells(c.chunk.header)
+        label = label_column(row)
+        picked = []
+        for words in own:
+            best = max(((len(words & set(content_terms(header[i].text))) / max(1, len(words)), i)
+                        for i in range(len(row)) if i != label and i < len(header) and is_numeric(row[i].text)),
+                       default=(0.0, -1))
+            if best[0] < 0.5:
+                return None
+            picked.append(best[1])
+        if picked[0] == picked[1]:
+            return None
+        scale = table_scale(c.chunk.header, c.chunk.table_title)
+        name = row[label].text if label < len(row) else ""
+        out = []
+        for i in picked:
+            fig = read_figure(row[i].text, scale)
+            if fig is None:
+                return None
+            out.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}"))
+        return out
+    return None
 
 
 def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: list[str], model) -> Operand | None:
