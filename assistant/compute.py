@@ -54,7 +54,10 @@ _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("sum", re.compile(r"\b(?:total|sum|combined|altogether|together|in\s+all)\b", re.I)),
 ]
 _ASKS_FIGURE = re.compile(r"^\W*(?:(?:in|for|during|over|between|from)\b[^,?]*,\s*)?"
-                          r"(?:what|how\s+much|how\s+many|by\s+how\s+much|which|in\s+which|calculate|compute)\b", re.I)
+                          r"(?:what|how\s+much|how\s+many\s+(?:more|fewer|less)|by\s+how\s+much|which|in\s+which|"
+                          r"calculate|compute)\b", re.I)
+# A question about the reason for a change asks for an explanation, whatever its wh-word.
+_ASKS_REASON = re.compile(r"\b(?:reasons?|causes?|explanations?|drivers?|factors?|why)\b", re.I)
 SYMBOL = {"difference": "−", "sum": "+"}
 
 
@@ -68,6 +71,9 @@ class Operation:
 def read_operation(text: str) -> Operation | None:
     """The operation `text` asks for, or None (a lookup, a name, a reason…)."""
     if not _ASKS_FIGURE.search(text):
+        return None
+    if (m := _ASKS_REASON.search(text)) and m.start() < min((p.search(text).start() for _, p in _OPERATIONS
+                                                             if p.search(text)), default=len(text)):
         return None
     for name, pattern in _OPERATIONS:
         m = pattern.search(text)
@@ -430,9 +436,19 @@ def _sentence_by_words(scored: list[Scored], words: set[str], phrase: str, model
     return None
 
 
+def _labels_total(scored: list[Scored]) -> bool:
+    row = next((s.candidate for s in scored if s.candidate.is_row), None)
+    if row is None:
+        return False
+    cells = split_cells(row.text)
+    return "total" in content_terms(cells[label_column(cells)].text) if cells else False
+
+
 def find_operands(q: Question, op: Operation, scored: list[Scored], model, vectors) -> list[Operand] | Refusal | None:
     """The operands the question asks to combine: the figures of the periods it names (one row, or sentences), or of
     the two things it names."""
+    if _adjective_total(q.text, op) and _labels_total(scored):
+        return None  # the table's own Total row answers it
     years = periods_named(q.text)
     if len(years) >= 2 or (not years and op.name in ("difference", "percent_change", "average", "sum", "compare")):
         found = _period_operands(q, op, scored, model)
@@ -457,7 +473,8 @@ def _compatible(ops: list[Operand]) -> str | None:
     units = {o.figure.unit for o in ops if o.figure.unit}
     if len(units) > 1:
         return f"{' and '.join(o.figure.text for o in ops)} are in different units ({', '.join(sorted(units))})"
-    scales = {o.figure.scale for o in ops if o.figure.scale}
+    # a table's cell without a scale has its table's (stated elsewhere, or none); a figure in prose states its own
+    scales = {o.figure.scale or "units" for o in ops if o.figure.scale or not o.candidate.is_row}
     if len(scales) > 1:
         return f"{' and '.join(o.figure.text for o in ops)} are on different scales ({', '.join(sorted(scales))})"
     return None
@@ -520,7 +537,8 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
         hi = max(range(len(ops)), key=lambda i: nums[i])
         lo = min(range(len(ops)), key=lambda i: nums[i])
         pick = lo if lower else hi
-        winner = ops[pick].period or ops[pick].label
+        years = _header_years(ops[pick].period)
+        winner = next(iter(years)) if len(years) == 1 else (ops[pick].period or ops[pick].label)
         sign = "<" if pick == lo else ">"
         others = [t for i, t in enumerate(texts) if i != pick]
         return Result(winner, f"{texts[pick]} {sign} {', '.join(others)}", name)
@@ -572,11 +590,18 @@ def _with_document_scale(ops: list[Operand], hits) -> list[Operand]:
             else o for o in ops]
 
 
+def _adjective_total(text: str, op: Operation) -> bool:
+    """"total" before a noun ("the total operating expense"): a table's Total row, or the sum of the figures named."""
+    return op.name == "sum" and text[op.start: op.end].lower() == "total" and \
+        bool(re.match(r"\s+(?!of\b)[a-z]", text[op.end:], re.I))
+
+
 def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[Scored]] | None:
     """The question as the lookup of its operands ("What was the percentage change in revenue from 2018 to 2019?" →
     "What was the revenue from 2018 to 2019?"), read and scored again: the operation's words are in no passage
     that holds an operand, and they would pull the scoring toward prose that talks about changes."""
-    text = (q.text[: op.start] + q.text[op.end:]).strip()
+    adjective_total = _adjective_total(q.text, op)
+    text = (q.text[: op.start] + q.text[op.end:]).strip() if not adjective_total else q.text
     text = re.sub(r"^(\W*\w+(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?)(?:in|of|for)\s+", r"\1", text, flags=re.I)
     if not content_terms(text) or not hits:
         return None
