@@ -40,7 +40,8 @@ _CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|gro
 _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("percent_change", re.compile(
         rf"\bpercent(?:age)?\s+(?:point\s+)?(?:{_CHANGE_WORDS})\b|\b(?:{_CHANGE_WORDS})\s+(?:\w+\s+){{0,2}}in\s+"
-        r"percent(?:age)?\b|\bby\s+what\s+(?:percent(?:age)?|%)|\bgrowth\s+rate\b|\bhow\s+many\s+percent\b", re.I)),
+        r"percent(?:age)?\b|\bby\s+what\s+(?:percent(?:age)?|%)|\bgrowth\s+rate\b|\bhow\s+many\s+percent\b|"
+        rf"%\s*(?:{_CHANGE_WORDS})\b", re.I)),
     ("share", re.compile(r"\bas\s+an?\s+(?:percentage|proportion|share|fraction|%)\s+of\b|"
                          r"\b(?:what|which)\s+(?:percentage|proportion|share|fraction|part)\s+of\b|"
                          r"\b(?:percentage|proportion|share|fraction)\s+of\b.+\b(?:in|of|out\s+of|to|within)\s+"
@@ -117,7 +118,7 @@ _TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\
 _NUMBER = re.compile(
     r"^\s*(?P<neg>[-−–])?\s*(?P<cur>US\$|[$€£¥₹]|[A-Z]{3}(?=\s?[\d(]))?\s*(?P<neg2>[-−–])?\s*(?P<paren>\()?\s*"
     r"(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*\)?\s*(?P<pct>%|per\s?cent\b|percent\b)?\s*"
-    r"(?P<scale>thousand|million|billion|trillion|bn|mn|m|k)?\b\s*(?P<unit>[^\W\d_][\w-]*)?", re.I)
+    r"(?:(?P<scale>thousand|million|billion|trillion|bn|mn|m|k)\b)?\s*(?P<unit>[^\W\d_][\w-]*)?", re.I)
 _DASHES = {"—", "–", "-", "−", "nil", "none"}  # an accounting table's dash is nil: 0
 
 
@@ -258,21 +259,22 @@ def _row_operands(q: Question, op: Operation, s: Scored, years: list[str]) -> tu
     return found, [y for y in years if y not in have]
 
 
-def _sentence_operand(s: Scored, near: str, exclude: set[str]) -> Operand | None:
-    """The figure of a sentence nearest to `near` (a year or a word naming the operand)."""
+def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operand] = ()) -> Operand | None:
+    """The figure of a sentence nearest to `near` (a year or a word naming the operand), other than those `used`."""
     c = s.candidate
+    taken = {(o.candidate.key, o.start) for o in used}
     text = c.text
     anchors = [m.start() for m in re.finditer(re.escape(near), text, re.I)] if near else []
     if near and not anchors:
         return None
     best = None
     for sp in spans_in(text):
-        if sp.label not in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") or years_in(sp.text) & {sp.text.strip()}:
+        if sp.label not in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME") or years_in(sp.text) & {sp.text.strip()}:
             continue
         if sp.text.strip() in exclude or re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip()):
             continue
         fig = read_figure(sp.text)
-        if fig is None:
+        if fig is None or (c.key, c.start + sp.start) in taken:
             continue
         dist = min((min(abs(a - sp.end), abs(a - sp.start)) for a in anchors), default=0)
         if best is None or dist < best[0]:
@@ -283,7 +285,7 @@ def _sentence_operand(s: Scored, near: str, exclude: set[str]) -> Operand | None
 def _period_operands(q: Question, op: Operation, scored: list[Scored], model) -> list[Operand] | Refusal | None:
     years = periods_named(q.text)
     rows = [s for s in scored if s.candidate.is_row and s.score >= model.related]
-    if rows and rows[0].score >= model.threshold and rows[0] is _first_table_or_text(scored, model):
+    if rows and rows[0].score >= model.threshold:
         best_found, best_missing = None, years
         for s in rows[:3]:
             found, missing = _row_operands(q, op, s, years)
@@ -298,20 +300,11 @@ def _period_operands(q: Question, op: Operation, scored: list[Scored], model) ->
     sentences = [s for s in scored if not s.candidate.is_row and s.score >= model.related]
     found, missing = [], []
     for y in years:
-        used = {(o.candidate.key, o.start) for o in found}
-        o = next((o for s in sentences if (o := _sentence_operand(s, y, {y})) is not None
-                  and (o.candidate.key, o.start) not in used), None)
+        o = next((o for s in sentences if (o := _sentence_operand(s, y, {y}, found)) is not None), None)
         (found.append(o) if o else missing.append(y))
     if missing and found and scored and scored[0].score >= model.threshold:
         return Refusal(op.name, f"the figure for {', '.join(missing)} is missing", found)
     return found if not missing else None
-
-
-def _first_table_or_text(scored: list[Scored], model) -> Scored | None:
-    """The best row, when rows lead: a table answers a period question when the scoring puts a row first among
-    the candidates the answer could rest on (a row scored under a sentence still serves when no sentence holds the
-    periods)."""
-    return next((s for s in scored if s.candidate.is_row), None)
 
 
 _SPLIT = [  # how a question joins the two things it compares: "between A and B", "A as a percentage of B", …
@@ -337,7 +330,7 @@ def _phrases(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, vectors) -> list[Operand] | Refusal | None:
+def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, rescore) -> list[Operand] | Refusal | None:
     """Two things named in the question ("Transportation Solutions and Industrial Solutions", "the bridge's cost
     than budgeted"): each one's figure, from the row whose label shares its words, or the sentence figure beside
     them."""
@@ -346,7 +339,7 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, ve
         split = _phrases(q.text)
     if split is None:
         return None
-    ta, tb = set(content_terms(split[0])), set(content_terms(split[1]))
+    ta, tb = (set(content_terms(p)) - set(periods_named(p)) for p in split)  # years are periods, not names
     own = [ta - tb, tb - ta]
     if not own[0] or not own[1]:
         return None
@@ -356,7 +349,10 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, ve
         return columns
     out = []
     for words, phrase in zip(own, split):
-        o = _row_by_label(q, scored, words, years, model) or _sentence_by_words(scored, words, phrase, model)
+        # each thing looked up on its own ("revenue in 2024"): its row may score low against the whole question
+        alone = rescore(f"{phrase} {' '.join(years)}") if rescore else scored
+        o = _row_by_label(q, alone, words, years, model) or _row_by_label(q, scored, words, years, model) or \
+            _sentence_by_words(scored, words, own[1] if words is own[0] else own[0], model, out)
         if o is None:
             return Refusal(op.name, f"no figure was found for “{phrase.strip(' ?')}”", out) if out else None
         out.append(o)
@@ -424,16 +420,25 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
     return best[1] if best else None
 
 
-def _sentence_by_words(scored: list[Scored], words: set[str], phrase: str, model) -> Operand | None:
-    for s in scored:
+def _sentence_by_words(scored: list[Scored], words: set[str], other: set[str], model,
+                       used: list[Operand]) -> Operand | None:
+    """The figure beside the words naming one of two things, in the sentence that names it most and the other one
+    least (the better-scored sentence among equals)."""
+    best = None
+    for rank, s in enumerate(scored):
         if s.candidate.is_row or s.score < model.related:
+            continue
+        terms = set(content_terms(s.candidate.text))
+        fit = len(terms & words) - len(terms & other)
+        if not terms & words or (best is not None and fit <= best[0]):
             continue
         for m in re.finditer(r"\w+", s.candidate.text):
             if content_terms(m.group(0)) and content_terms(m.group(0))[0] in words:
-                o = _sentence_operand(s, m.group(0), set())
+                o = _sentence_operand(s, m.group(0), set(), used)
                 if o is not None:
-                    return o
-    return None
+                    best = (fit, o)
+                    break
+    return best[1] if best else None
 
 
 def _labels_total(scored: list[Scored]) -> bool:
@@ -444,7 +449,8 @@ def _labels_total(scored: list[Scored]) -> bool:
     return "total" in content_terms(cells[label_column(cells)].text) if cells else False
 
 
-def find_operands(q: Question, op: Operation, scored: list[Scored], model, vectors) -> list[Operand] | Refusal | None:
+def find_operands(q: Question, op: Operation, scored: list[Scored], model, rescore=None
+                  ) -> list[Operand] | Refusal | None:
     """The operands the question asks to combine: the figures of the periods it names (one row, or sentences), or of
     the two things it names."""
     if _adjective_total(q.text, op) and _labels_total(scored):
@@ -454,7 +460,7 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, vecto
         found = _period_operands(q, op, scored, model)
         if found is not None and not (isinstance(found, list) and len(found) < 2):
             return found
-    return _entity_operands(q, op, scored, model, vectors)
+    return _entity_operands(q, op, scored, model, rescore)
 
 
 # -- 3. the computation ------------------------------------------------------------------------------------------
@@ -511,7 +517,7 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
     name = op.name
     if name in ("difference", "percent_change") and len(ops) > 2:
         ops, nums, texts = [ops[0], ops[-1]], [nums[0], nums[-1]], [texts[0], texts[-1]]
-    if name in ("difference", "percent_change") and len(ops) == 2 and ops[0].period and ops[1].period:
+    if name in ("difference", "percent_change") and len(ops) == 2 and all(_header_years(o.period) for o in ops):
         new, old, tn, to = nums[1], nums[0], texts[1], texts[0]  # periods come in time order: later − earlier
     else:
         new, old, tn, to = nums[0], nums[-1], texts[0], texts[-1]
@@ -601,7 +607,8 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     "What was the revenue from 2018 to 2019?"), read and scored again: the operation's words are in no passage
     that holds an operand, and they would pull the scoring toward prose that talks about changes."""
     adjective_total = _adjective_total(q.text, op)
-    text = (q.text[: op.start] + q.text[op.end:]).strip() if not adjective_total else q.text
+    asked = "how much " if re.search(r"how\s+much", q.text[op.start: op.end], re.I) else ""  # "by how much" → "how much"
+    text = (q.text[: op.start] + asked + q.text[op.end:]).strip() if not adjective_total else q.text
     text = re.sub(r"^(\W*\w+(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?)(?:in|of|for)\s+", r"\1", text, flags=re.I)
     if not content_terms(text) or not hits:
         return None
@@ -610,6 +617,14 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     lookup = Question(text=q.text, wants=lookup.wants, years=q.years, terms=lookup.terms, wh=q.wh,
                       plural=q.plural, vector=lookup.vector)
     return lookup, answerer.rank(lookup, hits)
+
+
+def _rescored(answerer, q: Question, text: str, hits) -> list[Scored]:
+    """The candidates scored against `text`, a part of the question (one operand's words)."""
+    if not hits or not content_terms(text):
+        return []
+    vector = answerer.embedder.embed_query(text) if q.vector is not None else None
+    return answerer.rank(answerer.read(text, vector), hits)
 
 
 def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
@@ -622,7 +637,7 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
     if op is None or not scored:
         return None
     q, scored = _lookup(answerer, q, op, hits) or (q, scored)
-    found = find_operands(q, op, scored, answerer.model, answerer.vectors)
+    found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits))
     if found is None or isinstance(found, Refusal):
         return found
     found = _with_document_scale(found, hits or [])

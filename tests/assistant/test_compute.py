@@ -1,0 +1,181 @@
+"""Answers that compute (assistant/compute.py), on documents written for these tests — a bakery's yearly report
+with pipe tables and a city's memo in prose — ingested for real and asked through `Assistant`. Every operand must
+be cited at its exact place in the source file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.compute import NOT_COMPUTED, read_figure, read_operation
+
+DOCS = {
+    "bakery.md": """---
+title: Crumb and Hearth bakery, yearly report 2024
+date: 2025-03-01
+---
+Crumb and Hearth runs three bakeries in the market town of Wellsby.
+
+| Loaves and cakes sold | 2022 | 2023 | 2024 |
+|---|---|---|---|
+| Sourdough loaves | 41,200 | 45,950 | 52,310 |
+| Croissants | 88,400 | 86,100 | 90,725 |
+| Wedding cakes | 112 | 131 | 127 |
+
+| Finances (EUR thousand) | 2023 | 2024 |
+|---|---|---|
+| Revenue | 1,146.2 | 1,452.4 |
+| Flour costs | 210.5 | 236.8 |
+
+The bakery employed 34 people at the end of 2024, most of them bakers working the early shift.
+""",
+    "memo.md": """---
+title: Memo on the Harrowgate footbridge and the city accounts
+date: 2025-06-10
+---
+To the city council, from the finance office.
+
+The council budgeted €6.1 million for the Harrowgate footbridge. The footbridge finally cost €7.4 million, after the
+piers had to be driven deeper than planned.
+
+The parks department received €2.3 million in 2023 and €2.9 million in 2024.
+
+The city's outstanding debt stood at €950 million at the end of 2023 and at €1.2 billion at the end of 2024.
+
+Snow clearing cost €410,000 in 2023. In 2024 the crews spent 2,150 hours clearing snow.
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def calc(tmp_path_factory, real_embedder) -> Assistant:
+    root = tmp_path_factory.mktemp("compute")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    a = Assistant(index_dir=root / "index", embedder="minilm")
+    a.ingest([docs])
+    return a
+
+
+def _operands_cited_exactly(ans) -> None:
+    """Each operand's text stands at its citation's exact offsets in the source file, inside the cited passage."""
+    assert ans.kind == "computed" and len(ans.operands) == len(ans.citations) >= 2
+    for op, cit in zip(ans.operands, ans.citations):
+        source = Path(cit.source).read_text(encoding="utf-8")
+        assert source[cit.span_start : cit.span_end] == op["text"]
+        assert (op["start"], op["end"]) == (cit.span_start, cit.span_end)
+        assert cit.start <= cit.span_start < cit.span_end <= cit.end
+        assert source[cit.start : cit.end] == cit.passage
+
+
+def test_a_change_between_two_years_of_a_table_row(calc):
+    ans = calc.ask("By how much did the bakery's revenue change from 2023 to 2024?")
+    assert ans.value == "306.2 thousand"
+    assert ans.text.startswith("306.2 thousand (1,452.4 − 1,146.2) [1][2]")
+    assert [o["text"] for o in ans.operands] == ["1,146.2", "1,452.4"]  # in time order; later minus earlier
+    _operands_cited_exactly(ans)
+
+
+def test_a_percentage_change(calc):
+    ans = calc.ask("What was the percentage increase in sourdough loaves sold between 2023 and 2024?")
+    assert ans.value == "13.84%"  # (52,310 − 45,950) / 45,950
+    _operands_cited_exactly(ans)
+
+
+def test_an_average_over_a_range_of_years(calc):
+    ans = calc.ask("What was the average number of croissants sold per year from 2022 to 2024?")
+    assert ans.value == "88,408.33"  # (88,400 + 86,100 + 90,725) / 3
+    assert len(ans.operands) == 3
+    _operands_cited_exactly(ans)
+
+
+def test_a_share_of_two_rows(calc):
+    ans = calc.ask("What were flour costs as a percentage of revenue in 2024?")
+    assert ans.value == "16.3%"  # 236.8 / 1,452.4
+    assert [o["text"] for o in ans.operands] == ["236.8", "1,452.4"]
+    _operands_cited_exactly(ans)
+
+
+def test_a_comparison_names_the_larger(calc):
+    ans = calc.ask("In which year were more wedding cakes sold, 2023 or 2024?")
+    assert ans.value == "2023"
+    _operands_cited_exactly(ans)
+
+
+def test_a_difference_of_two_figures_in_prose(calc):
+    ans = calc.ask("How much more did the footbridge cost than budgeted?")
+    assert ans.value == "€1.3 million"
+    assert [o["text"] for o in ans.operands] == ["€7.4 million", "€6.1 million"]
+    _operands_cited_exactly(ans)
+
+
+def test_a_change_between_years_named_in_one_sentence(calc):
+    ans = calc.ask("By how much did the parks department's funding grow from 2023 to 2024?")
+    assert ans.value == "€0.6 million"
+    _operands_cited_exactly(ans)
+
+
+def test_figures_on_different_scales_are_not_combined(calc):
+    ans = calc.ask("How much did the city's debt change from 2023 to 2024?")
+    assert ans.kind != "computed"
+    assert NOT_COMPUTED in ans.text and "different scales" in ans.note
+
+
+def test_figures_in_different_units_are_not_combined(calc):
+    ans = calc.ask("How much did snow clearing change from 2023 to 2024?")
+    assert ans.kind != "computed"
+    assert NOT_COMPUTED in ans.text and "different units" in ans.note
+
+
+def test_a_missing_year_falls_back_to_the_extractive_answer_and_says_which(calc):
+    ans = calc.ask("What was the change in sourdough loaves sold from 2021 to 2024?")
+    assert ans.kind != "computed"
+    assert "2021 is missing" in ans.note and NOT_COMPUTED in ans.text
+    assert ans.citations and "Sourdough loaves" in ans.citations[0].passage
+
+
+def test_a_lookup_is_still_a_lookup(calc):
+    ans = calc.ask("How many sourdough loaves were sold in 2023?")
+    assert ans.kind == "cell" and ans.value == "45,950"
+
+
+# -- the parts, without the model ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question, operation", [
+    ("What was the change in revenue from 2023 to 2024?", "difference"),
+    ("By how much did sales fall in 2024?", "difference"),
+    ("What is the percentage change in rent between 2018 and 2019?", "percent_change"),
+    ("What was the % change in fees from 2018 to 2019?", "percent_change"),
+    ("What were staff costs as a percentage of revenue?", "share"),
+    ("What is the ratio of debt to equity in 2024?", "ratio"),
+    ("What was the average attendance over 2022–2025?", "average"),
+    ("What is the sum of the grants for 2023 and 2024?", "sum"),
+    ("In which year was the rainfall higher?", "compare"),
+    ("What caused the increase in revenue in 2024?", None),  # asks for a reason
+    ("What was the main reason for the decline in visitors?", None),
+    ("Who founded the bakery?", None),
+    ("How many people did the bakery employ?", None),
+])
+def test_the_operation_is_read_from_the_question(question, operation):
+    op = read_operation(question)
+    assert (op.name if op else None) == operation
+
+
+@pytest.mark.parametrize("text, number, unit, scale", [
+    ("$(5,625)", Decimal("-5625"), "$", ""),
+    ("−136", Decimal("-136"), "", ""),
+    ("21.2%", Decimal("21.2"), "%", ""),
+    ("€7.4 million", Decimal("7.4"), "€", "million"),
+    ("EUR 3.2 million", Decimal("3.2"), "EUR", "million"),
+    ("—", Decimal("0"), "", ""),
+    ("2,150 hours", Decimal("2150"), "hour", ""),
+])
+def test_figures_are_read_exactly(text, number, unit, scale):
+    f = read_figure(text)
+    assert (f.number, f.unit, f.scale) == (number, unit, scale)
