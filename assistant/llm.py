@@ -167,7 +167,8 @@ class LLMAnswerer:
         """The extractive answerer's computed answer as one line for the prompt — "306.2 = 1,452.4 [2] − 1,146.2 [1]"
         — with each operand's passage among the sources (added when missing): the model states the checked result
         instead of doing arithmetic, which models get wrong."""
-        ans = self.fallback.answer(question, hits)
+        vector = self.fallback.embedder.embed_query(question)
+        ans = self.fallback.answer(question, hits, vector)
         if ans.kind != "computed":
             return ""
         numbers = []
@@ -175,8 +176,7 @@ class LLMAnswerer:
             n = next((i for i, u in enumerate(sources, start=1)
                       if u.chunk.id == cit.chunk_id and u.source_span[0] == cit.start), None)
             if n is None:
-                q = self.fallback.read(question, self.fallback.embedder.embed_query(question))
-                scored = self.fallback.rank(q, hits)
+                scored = self.fallback.rank(self.fallback.read(question, vector), hits)
                 extra = next((s.candidate for s in scored if s.candidate.chunk.id == cit.chunk_id
                               and s.candidate.source_span[0] == cit.start), None)
                 if extra is None:

@@ -179,3 +179,24 @@ def test_the_operation_is_read_from_the_question(question, operation):
 def test_figures_are_read_exactly(text, number, unit, scale):
     f = read_figure(text)
     assert (f.number, f.unit, f.scale) == (number, unit, scale)
+
+
+def test_llm_mode_gets_the_computed_value_as_a_checked_fact(calc, tmp_path):
+    from tests.openai_stub import OpenAIStub
+
+    question = "By how much did the bakery's revenue change from 2023 to 2024?"
+    with OpenAIStub() as stub:
+        llm = Assistant(settings=calc.settings.model_copy(update={
+            "answer_mode": "llm", "llm_base_url": stub.url, "llm_model": "stub-model", "llm_timeout": 5.0}))
+        stub.script = [("text", "placeholder")]
+        llm.ask(question)
+        prompt = stub.requests[-1]["messages"][-1]["content"]
+        fact = next(line for line in prompt.splitlines() if line.startswith("Checked computation"))
+        assert "306.2 thousand = (1,452.4 − 1,146.2)" in fact
+        marks = fact[fact.rindex(")") + 1 :].strip()  # the sources' numbers in the prompt, e.g. "[2][1]"
+        for n in marks.strip("[]").split("]["):
+            assert "Revenue" in next(line for line in prompt.splitlines() if line.startswith(f"[{n}]"))
+        # the model states the checked result: its figure is not in any passage, and the answer keeps it
+        stub.script = [("text", f"Revenue grew by 306.2 thousand euros {marks}.")]
+        ans = llm.ask(question)
+    assert ans.mode == "llm" and "306.2" in ans.text and not ans.note
