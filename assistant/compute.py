@@ -49,11 +49,13 @@ _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("ratio", re.compile(r"\bratio\s+(?:of|between)\b", re.I)),
     ("compare", re.compile(r"\bwhich\b.*\b(?:higher|larger|greater|bigger|more|lower|smaller|less|fewer)\b|"
                            r"\b(?:higher|larger|greater|bigger|lower|smaller)\s*[,:]?\s*(?:\w+\s+){0,4}or\b", re.I)),
-    ("average", re.compile(r"\b(?:average|mean)\b", re.I)),
-    ("difference", re.compile(rf"\b(?:{_CHANGE_WORDS})\b|\bhow\s+much\s+(?:more|less|higher|lower|bigger|smaller)\b|"
+    ("difference", re.compile(rf"\b(?:{_CHANGE_WORDS})\b|\bhow\s+(?:much|many)\s+(?:more|less|fewer|\w+er)\b|"
                               r"\bby\s+how\s+much\b", re.I)),
+    ("average", re.compile(r"\b(?:average|mean)\b", re.I)),
     ("sum", re.compile(r"\b(?:total|sum|combined|altogether|together|in\s+all)\b", re.I)),
 ]
+# The first pattern found wins: a change of an average or of a total ("How much did the average price rise…")
+# is a change; "average" and "total" are then adjectives of the figure, not the operation.
 _ASKS_FIGURE = re.compile(r"^\W*(?:(?:in|for|during|over|between|from)\b[^,?]*,\s*)?"
                           r"(?:what|how\s+much|how\s+many\s+(?:more|fewer|less)|by\s+how\s+much|which|in\s+which|"
                           r"calculate|compute)\b", re.I)
@@ -259,6 +261,20 @@ def _row_operands(q: Question, op: Operation, s: Scored, years: list[str]) -> tu
     return found, [y for y in years if y not in have]
 
 
+_FIGURE_START = re.compile(r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?(?=\d)|[-−–(])?\s*\d")
+
+
+def _span_figure(sp) -> tuple[Figure | None, int, int]:
+    """The figure of a value span and its place in the sentence, words before it left out ("an estimated 25,000
+    tons" → "25,000 tons"): the operand cites the figure itself."""
+    m = _FIGURE_START.search(sp.text)
+    if not m:
+        return None, sp.start, sp.end
+    text = sp.text[m.start():].rstrip()
+    fig = read_figure(text)
+    return fig, sp.start + m.start(), sp.start + m.start() + len(text)
+
+
 def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operand] = ()) -> Operand | None:
     """The figure of a sentence nearest to `near` (a year or a word naming the operand), other than those `used`."""
     c = s.candidate
@@ -273,12 +289,12 @@ def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operan
             continue
         if sp.text.strip() in exclude or re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip()):
             continue
-        fig = read_figure(sp.text)
-        if fig is None or (c.key, c.start + sp.start) in taken:
+        fig, a0, a1 = _span_figure(sp)
+        if fig is None or (c.key, c.start + a0) in taken:
             continue
         dist = min((min(abs(a - sp.end), abs(a - sp.start)) for a in anchors), default=0)
         if best is None or dist < best[0]:
-            best = (dist, Operand(fig, c, c.start + sp.start, c.start + sp.end, sp.text, near))
+            best = (dist, Operand(fig, c, c.start + a0, c.start + a1, fig.text, near))
     return best[1] if best else None
 
 
@@ -297,6 +313,10 @@ def _period_operands(q: Question, op: Operation, scored: list[Scored], model) ->
             return Refusal(op.name, f"the figure for {', '.join(best_missing)} is missing", best_found)
     if len(years) < 2:
         return None
+    if op.name in ("difference", "percent_change") and len(years) == 2:
+        pair = _from_to_operands(q, scored, model, years)
+        if pair:
+            return pair
     sentences = [s for s in scored if not s.candidate.is_row and s.score >= model.related]
     found, missing = [], []
     for y in years:
@@ -330,7 +350,8 @@ def _phrases(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, rescore) -> list[Operand] | Refusal | None:
+def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, rescore, similar=None
+                     ) -> list[Operand] | Refusal | None:
     """Two things named in the question ("Transportation Solutions and Industrial Solutions", "the bridge's cost
     than budgeted"): each one's figure, from the row whose label shares its words, or the sentence figure beside
     them."""
@@ -341,18 +362,26 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, re
         return None
     ta, tb = (set(content_terms(p)) - set(periods_named(p)) for p in split)  # years are periods, not names
     own = [ta - tb, tb - ta]
-    if not own[0] or not own[1]:
-        return None
     years = periods_named(q.text)
-    columns = _column_operands(scored, own, model)
+    rows = scored
+    said = q.text[op.start: op.end]
+    if similar and re.search(r"\w+er$", said) and not re.search(r"(?:more|less|fewer)$", said):
+        # "how much heavier": the row the comparative speaks of (Weight), by the model's similarity of the two
+        top = [s for s in scored if s.candidate.is_row and s.score >= model.related][:5]
+        sims = similar([_row_label(s.candidate) for s in top], said.split()[-1]) if top else []
+        rows = [s for _, s in sorted(zip(sims, top), key=lambda p: -p[0])]
+    columns = _column_operands(rows, [(ta, own[0]), (tb, own[1])], model)
     if columns:
         return columns
+    if not own[0] or not own[1]:
+        return None
     out = []
     for words, phrase in zip(own, split):
         # each thing looked up on its own ("revenue in 2024"): its row may score low against the whole question
         alone = rescore(f"{phrase} {' '.join(years)}") if rescore else scored
+        other = own[1] if words is own[0] else own[0]
         o = _row_by_label(q, alone, words, years, model) or _row_by_label(q, scored, words, years, model) or \
-            _sentence_by_words(scored, words, own[1] if words is own[0] else own[0], model, out)
+            _sentence_by_words(alone, words, other, model, out) or _sentence_by_words(scored, words, other, model, out)
         if o is None:
             return Refusal(op.name, f"no figure was found for “{phrase.strip(' ?')}”", out) if out else None
         out.append(o)
@@ -361,7 +390,16 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, re
     return out
 
 
-def _column_operands(scored: list[Scored], own: list[set[str]], model) -> list[Operand] | None:
+def _row_label(c: Candidate) -> str:
+    cells = split_cells(c.text)
+    return cells[label_column(cells)].text if cells else ""
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _column_operands(scored: list[Scored], own: list[tuple[set[str], set[str]]], model) -> list[Operand] | None:
     """Two things that head two columns of one row ("leases of more than 5 years in the total leases"): the best
     row's cells under the headers that share the words of each."""
     for s in scored[:3]:
@@ -371,10 +409,10 @@ def _column_operands(scored: list[Scored], own: list[set[str]], model) -> list[O
         row, header = split_cells(c.text), split_cells(c.chunk.header)
         label = label_column(row)
         picked = []
-        for words in own:
-            best = max(((len(words & set(content_terms(header[i].text))) / max(1, len(words)), i)
-                        for i in range(len(row)) if i != label and i < len(header) and is_numeric(row[i].text)),
-                       default=(0.0, -1))
+        for words, mine in own:  # the header most like the phrase (or its own words): "Aurelia K7" vs "… K7 Pro"
+            heads = [(set(content_terms(header[i].text)), i) for i in range(len(row))
+                     if i != label and i < len(header) and is_numeric(row[i].text)]
+            best = max(((max(_jaccard(words, h), _jaccard(mine, h)), i) for h, i in heads), default=(0.0, -1))
             if best[0] < 0.5:
                 return None
             picked.append(best[1])
@@ -392,6 +430,12 @@ def _column_operands(scored: list[Scored], own: list[set[str]], model) -> list[O
     return None
 
 
+def _named_share(text: str, terms: set[str]) -> float:
+    """How much of `text` (a header, a label) the terms name: the share of its content words among them."""
+    words = set(content_terms(text)) - set(periods_named(text))
+    return len(words & terms) / len(words) if words else 0.0
+
+
 def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: list[str], model) -> Operand | None:
     best = None
     for s in scored:
@@ -401,7 +445,7 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
         row, header = split_cells(c.text), split_cells(c.chunk.header)
         label = label_column(row)
         name = row[label].text if label < len(row) else ""
-        shared = len(words & set(content_terms(name))) / max(1, len(words))
+        shared = _named_share(name, words)  # the row's label named by the phrase ("Mexico" in "did Mexico produce")
         if shared < 0.5:
             continue
         cols = [i for i, cell in enumerate(row) if i != label and (is_numeric(cell.text))]
@@ -409,7 +453,8 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
             cols = [i for i in cols if i < len(header) and _header_years(header[i].text) & set(years)]
         if not cols:
             continue
-        i = cols[0]  # the first figure column: a table's current period comes first
+        # the column whose header the question names most ("points"), else the first (a table's current period)
+        i = max(cols, key=lambda j: (_named_share(header[j].text if j < len(header) else "", set(q.terms)), -j))
         key = (shared, len(set(content_terms(name)) & set(q.terms)), s.score)
         if best is None or key > best[0]:
             fig = read_figure(row[i].text, table_scale(c.chunk.header, c.chunk.table_title))
@@ -449,7 +494,61 @@ def _labels_total(scored: list[Scored]) -> bool:
     return "total" in content_terms(cells[label_column(cells)].text) if cells else False
 
 
-def find_operands(q: Question, op: Operation, scored: list[Scored], model, rescore=None
+_FROM = re.compile(r"\bfrom\s*$", re.I)
+_TO = re.compile(r"\bto\s*$", re.I)
+_BETWEEN = re.compile(r"^[^\d]{0,60}$|^[^\d]*(?:(?:19|20)\d{2}[^\d]*)+$")  # words (and years) only, no other figure
+
+
+def _from_to_pairs(text: str) -> list[tuple[object, object, int]]:
+    """(earlier, later, where its words begin) for each "from A … to B" or "to B from A" in `text`."""
+    values = [sp for sp in spans_in(text) if sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME")
+              and not re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip())]
+    pairs = []
+    for a, b in zip(values, values[1:]):
+        between = text[a.end: b.start]
+        if not _BETWEEN.match(between) or len(between) > 80:
+            continue
+        before = text[max(0, a.start - 6): a.start]
+        if _FROM.search(before) and _TO.search(between):
+            pairs.append((a, b))
+        elif _TO.search(before) and re.search(r"\bfrom\s*$", between, re.I):
+            pairs.append((b, a))
+    out, begin = [], 0
+    for old, new in pairs:
+        out.append((old, new, begin))
+        begin = max(old.end, new.end)
+    return out
+
+
+def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str] = ()) -> list[Operand] | None:
+    """A change stated in prose as "from <figure> to <figure>" ("up from 198 kg to 3.8 tons", "went down to 25,000
+    tons from 25,500 tons") in the best sentence that holds one and names the question's years (in it or in the
+    sentence before); of several pairs in it, the one whose own words ("Silver: up") share most with the question.
+    Returned later first, earlier second."""
+    for s in scored[:5]:
+        c = s.candidate
+        if c.is_row or s.score < model.threshold:
+            continue
+        text = c.text
+        if years and not set(years) <= set(periods_named(text + " " + c.previous)):
+            continue
+        pairs = _from_to_pairs(text)
+        if not pairs:
+            continue
+        terms = set(q.terms)
+        old, new, _ = max(pairs, key=lambda p: (len(set(content_terms(text[p[2]: min(p[0].start, p[1].start)]))
+                                                     & terms), -p[2]))
+        out = []
+        for sp in (new, old):
+            fig, a0, a1 = _span_figure(sp)
+            if fig is None:
+                return None
+            out.append(Operand(fig, c, c.start + a0, c.start + a1, fig.text, ""))
+        return out
+    return None
+
+
+def find_operands(q: Question, op: Operation, scored: list[Scored], model, rescore=None, similar=None
                   ) -> list[Operand] | Refusal | None:
     """The operands the question asks to combine: the figures of the periods it names (one row, or sentences), or of
     the two things it names."""
@@ -460,7 +559,10 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, resco
         found = _period_operands(q, op, scored, model)
         if found is not None and not (isinstance(found, list) and len(found) < 2):
             return found
-    return _entity_operands(q, op, scored, model, rescore)
+    found = _entity_operands(q, op, scored, model, rescore, similar)
+    if found is None and op.name in ("difference", "percent_change"):
+        return _from_to_operands(q, scored, model)  # later minus earlier: "to" minus "from"
+    return found
 
 
 # -- 3. the computation ------------------------------------------------------------------------------------------
@@ -607,8 +709,11 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     "What was the revenue from 2018 to 2019?"), read and scored again: the operation's words are in no passage
     that holds an operand, and they would pull the scoring toward prose that talks about changes."""
     adjective_total = _adjective_total(q.text, op)
-    asked = "how much " if re.search(r"how\s+much", q.text[op.start: op.end], re.I) else ""  # "by how much" → "how much"
-    text = (q.text[: op.start] + asked + q.text[op.end:]).strip() if not adjective_total else q.text
+    said = q.text[op.start: op.end]
+    asked = "how much " if re.search(r"how\s+much", said, re.I) else ""  # "by how much" → "how much"
+    # "how much heavier": the adjective names what is compared (weight), so the question stays whole
+    whole = adjective_total or bool(re.search(r"\w+er$", said)) and not re.search(r"(?:more|less|fewer)$", said)
+    text = (q.text[: op.start] + asked + q.text[op.end:]).strip() if not whole else q.text
     text = re.sub(r"^(\W*\w+(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?)(?:in|of|for)\s+", r"\1", text, flags=re.I)
     if not content_terms(text) or not hits:
         return None
@@ -637,7 +742,8 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
     if op is None or not scored:
         return None
     q, scored = _lookup(answerer, q, op, hits) or (q, scored)
-    found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits))
+    found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits),
+                          lambda texts, word: list(answerer.vectors(texts) @ answerer.embedder.embed_query(word)))
     if found is None or isinstance(found, Refusal):
         return found
     found = _with_document_scale(found, hits or [])
