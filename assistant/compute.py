@@ -57,7 +57,8 @@ _OPERATIONS: list[tuple[str, re.Pattern]] = [
 # The first pattern found wins: a change of an average or of a total ("How much did the average price rise…")
 # is a change; "average" and "total" are then adjectives of the figure, not the operation.
 _ASKS_FIGURE = re.compile(r"^\W*(?:(?:in|for|during|over|between|from)\b[^,?]*,\s*)?"
-                          r"(?:what|how\s+much|how\s+many\s+(?:more|fewer|less)|by\s+how\s+much|which|in\s+which|"
+                          r"(?:what|how\s+much|how\s+many\s+(?:more|fewer|less)|by\s+how\s+much|by\s+what|which|"
+                          r"in\s+which|"
                           r"calculate|compute)\b", re.I)
 # A question about the reason for a change asks for an explanation, whatever its wh-word.
 _ASKS_REASON = re.compile(r"\b(?:reasons?|causes?|explanations?|drivers?|factors?|why)\b", re.I)
@@ -380,7 +381,7 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, re
         # each thing looked up on its own ("revenue in 2024"): its row may score low against the whole question
         alone = rescore(f"{phrase} {' '.join(years)}") if rescore else scored
         other = own[1] if words is own[0] else own[0]
-        o = _row_by_label(q, alone, words, years, model) or _row_by_label(q, scored, words, years, model) or \
+        o = _row_by_label(q, alone, words, years, model, out) or _row_by_label(q, scored, words, years, model, out) or \
             _sentence_by_words(alone, words, other, model, out) or _sentence_by_words(scored, words, other, model, out)
         if o is None:
             return Refusal(op.name, f"no figure was found for “{phrase.strip(' ?')}”", out) if out else None
@@ -436,17 +437,22 @@ def _named_share(text: str, terms: set[str]) -> float:
     return len(words & terms) / len(words) if words else 0.0
 
 
-def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: list[str], model) -> Operand | None:
+def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: list[str], model,
+                  beside: list[Operand] = ()) -> Operand | None:
+    """The figure of the row whose label the words name; a row of the table `beside` holds first (two things
+    compared in one table, when several tables have rows for them)."""
     best = None
+    tables = {(o.candidate.chunk.doc_id, o.candidate.chunk.header) for o in beside if o.candidate.is_row}
     for s in scored:
         c = s.candidate
-        if not c.is_row or s.score < model.related:
+        if not c.is_row:
             continue
         row, header = split_cells(c.text), split_cells(c.chunk.header)
         label = label_column(row)
         name = row[label].text if label < len(row) else ""
         shared = _named_share(name, words)  # the row's label named by the phrase ("Mexico" in "did Mexico produce")
-        if shared < 0.5:
+        # a label named whole is evidence enough; a partly named one needs the scoring's lower bar too
+        if shared < 0.5 or (shared < 1.0 and s.score < model.related):
             continue
         cols = [i for i, cell in enumerate(row) if i != label and (is_numeric(cell.text))]
         if years:
@@ -455,7 +461,8 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
             continue
         # the column whose header the question names most ("points"), else the first (a table's current period)
         i = max(cols, key=lambda j: (_named_share(header[j].text if j < len(header) else "", set(q.terms)), -j))
-        key = (shared, len(set(content_terms(name)) & set(q.terms)), s.score)
+        key = ((c.chunk.doc_id, c.chunk.header) in tables, shared, len(set(content_terms(name)) & set(q.terms)),
+               s.score)
         if best is None or key > best[0]:
             fig = read_figure(row[i].text, table_scale(c.chunk.header, c.chunk.table_title))
             if fig is not None:
