@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .candidates import Candidate
 from .question import Question
 from .scoring import Scored
-from .spans import spans_in
+from .spans import Span, spans_in
 from .tables import is_numeric, label_column, split_cells
 from .text import content_terms, years_in
 
@@ -501,29 +501,33 @@ def _labels_total(scored: list[Scored]) -> bool:
     return "total" in content_terms(cells[label_column(cells)].text) if cells else False
 
 
-_FROM = re.compile(r"\bfrom\s*$", re.I)
-_TO = re.compile(r"\bto\s*$", re.I)
-_BETWEEN = re.compile(r"^[^\d]{0,60}$|^[^\d]*(?:(?:19|20)\d{2}[^\d]*)+$")  # words (and years) only, no other figure
+_FIG = (r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand|million|billion|trillion|bn|mn)\b)?"
+        r"(?:\s?%|\s?(?!(?:to|from|in|and|of|per|for|at|by|on|a|an|the)\b)[A-Za-z³²]{1,6}\b)?")
+_ABOUT = r"(?:(?:around|about|roughly|approximately|nearly|some|an?\s+estimated)\s+)?"
+_WORDS = r"[^\d]{0,60}?(?:(?:19|20)\d{2}[^\d]{0,40}?)*"  # words between the two, years allowed, no other figure
+_FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG})(?:\s*\([^()]*\))?{_WORDS}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I)
+_TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG})(?:\s*\([^()]*\))?{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
 
 
-def _from_to_pairs(text: str) -> list[tuple[object, object, int]]:
-    """(earlier, later, where its words begin) for each "from A … to B" or "to B from A" in `text`."""
-    values = [sp for sp in spans_in(text) if sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME")
-              and not re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip())]
-    pairs = []
-    for a, b in zip(values, values[1:]):
-        between = text[a.end: b.start]
-        if not _BETWEEN.match(between) or len(between) > 80:
-            continue
-        before = text[max(0, a.start - 6): a.start]
-        if _FROM.search(before) and _TO.search(between):
-            pairs.append((a, b))
-        elif _TO.search(before) and re.search(r"\bfrom\s*$", between, re.I):
-            pairs.append((b, a))
+def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
+    """(earlier, later, where the words naming the pair begin) for each "from A … to B" or "to B … from A" in
+    `text`, in order ("Silver: up from 198 kg to 3.8 tons Coal: up from …")."""
+    found = []
+    for pattern in (_FROM_TO, _TO_FROM):
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e, _, _ in found):
+                continue
+            old = Span(m.start("old"), m.end("old"), "", m.group("old"))
+            new = Span(m.start("new"), m.end("new"), "", m.group("new"))
+            if years_in(old.text) & {old.text} or years_in(new.text) & {new.text}:
+                continue  # "from 2019 to 2024" names years, not figures
+            found.append((m.start(), m.end(), old, new))
+    found.sort(key=lambda f: f[0])
     out, begin = [], 0
-    for old, new in pairs:
-        out.append((old, new, begin))
-        begin = max(old.end, new.end)
+    for s, e, old, new in found:
+        digits = [m.end() for m in re.finditer(r"\d", text[:s])]
+        out.append((old, new, max([begin] + digits[-1:])))  # its own words: after the last figure before it
+        begin = e
     return out
 
 
