@@ -36,7 +36,7 @@ from .text import content_terms, years_in
 
 # Each pattern is a general phrase of English for the operation, not a word of any document.
 _CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|growth|grow|grew|decline[sd]?|rise|rose|"
-                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement|gain(?:ed)?|lo(?:ss|st)")
+                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement")  # not "gain"/"loss": a report's nouns ("income (loss)")
 _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("percent_change", re.compile(
         rf"\bpercent(?:age)?\s+(?:point\s+)?(?:{_CHANGE_WORDS})\b|\b(?:{_CHANGE_WORDS})\s+(?:\w+\s+){{0,2}}in\s+"
@@ -134,6 +134,7 @@ class Figure:
     unit: str  # "$", "€", "%", "tons", … ; "" when the figure names none (a table's plain cell)
     scale: str  # "", "thousand", "million", …
     places: int
+    unit_word: str = ""  # a unit word as written ("tons"), for the answer; `unit` is its compared form ("ton")
 
 
 def read_figure(text: str, table_scale: str = "") -> Figure | None:
@@ -151,13 +152,15 @@ def read_figure(text: str, table_scale: str = "") -> Figure | None:
         return None
     if m.group("neg") or m.group("neg2") or (m.group("paren") and t.rstrip().endswith(")")):
         number = -number
+    word = ""
     unit = "%" if m.group("pct") else (m.group("cur") or "").strip()
     if not unit and m.group("unit") and m.group("unit").lower() not in ("in", "of", "and", "to", "from", "for"):
         unit = m.group("unit").lower().rstrip("s")
+        word = m.group("unit")
     scale = (m.group("scale") or "").lower()
     scale = _SCALE_ALIASES.get(scale, scale) or table_scale
     places = len(digits.split(".")[1]) if "." in digits else 0
-    return Figure(t, number, unit, scale, places)
+    return Figure(t, number, unit, scale, places, word)
 
 
 def table_scale(*texts: str) -> str:
@@ -626,6 +629,7 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
     texts = [o.figure.text for o in ops]
     places = max(o.figure.places for o in ops)
     unit = next((o.figure.unit for o in ops if o.figure.unit), "")
+    word = next((o.figure.unit_word for o in ops if o.figure.unit_word), "")
     scale = next((o.figure.scale for o in ops if o.figure.scale), "")
     name = op.name
     if name in ("difference", "percent_change") and len(ops) > 2:
@@ -635,7 +639,7 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
     else:
         new, old, tn, to = nums[0], nums[-1], texts[0], texts[-1]
     if name == "difference":
-        return _amount(new - old, places, unit, scale, f"{tn} − {to}", name)
+        return _amount(new - old, places, unit, scale, f"{tn} − {to}", name, word=word)
     if name == "percent_change":
         if old == 0:
             return Refusal(name, f"the earlier figure {to} is zero: a percentage change of it is undefined", ops)
@@ -648,10 +652,11 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
             return Result(f"{_trimmed(new / old * 100, 0)}%", f"{tn} / {to}", name, new / old * 100)
         return Result(_trimmed(new / old, 0), f"{tn} / {to}", name, new / old)
     if name == "sum":
-        return _amount(sum(nums, Decimal(0)), places, unit, scale, " + ".join(texts), name)
+        return _amount(sum(nums, Decimal(0)), places, unit, scale, " + ".join(texts), name, word=word)
     if name == "average":
         mean = sum(nums, Decimal(0)) / len(nums)
-        return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True)
+        return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
+                       word=word)
     if name == "compare":
         hi = max(range(len(ops)), key=lambda i: nums[i])
         lo = min(range(len(ops)), key=lambda i: nums[i])
@@ -668,7 +673,7 @@ _LOWER = re.compile(r"\b(?:lower|smaller|less|fewer|least|lowest|smallest)\b", r
 
 
 def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, name: str,
-            average: bool = False) -> Result:
+            average: bool = False, word: str = "") -> Result:
     text = _trimmed(number, places, max(places, 2)) if average else _fmt(number, places)
     neg = text.startswith("-")
     body = text.lstrip("-")
@@ -677,7 +682,8 @@ def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, n
     elif unit and not unit[0].isalpha() or unit.isupper() and len(unit) == 3:
         value = f"{'-' if neg else ''}{unit}{'' if not unit[-1].isalpha() else ' '}{body}"
     elif unit:
-        value = f"{text} {unit}"
+        value = f"{text} {word or unit}"
+        unit = word or unit
     else:
         value = text
     if scale:
