@@ -305,9 +305,15 @@ def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operan
 def _period_operands(q: Question, op: Operation, scored: list[Scored], model) -> list[Operand] | Refusal | None:
     years = periods_named(q.text)
     rows = [s for s in scored if s.candidate.is_row and s.score >= model.related]
-    if rows and rows[0].score >= model.threshold:
+    # rows whose label the question names whole ("Operating income (loss)"), the fullest label first: they come
+    # before the rows the scoring prefers, and need no score (as for two things compared, `_row_by_label`)
+    terms = set(q.terms)
+    named = sorted((s for s in scored if s.candidate.is_row and _named_share(_row_label(s.candidate), terms) == 1.0),
+                   key=lambda s: (-len(set(content_terms(_row_label(s.candidate)))), -s.score))
+    if named or (rows and rows[0].score >= model.threshold):
         best_found, best_missing = None, years
-        for s in rows[:3]:
+        tried = named[:2] + [s for s in rows[:3] if rows[0].score >= model.threshold and s not in named[:2]]
+        for s in tried:
             found, missing = _row_operands(q, op, s, years)
             if len(found) >= 2 and not missing:
                 return found
