@@ -57,7 +57,9 @@ class ExtractiveAnswerer:
         if isinstance(computed, Answer):
             return computed
         answer = self._extract(q, scored)
-        if isinstance(computed, Refusal):  # asked to compute, couldn't: the extractive answer, and why not
+        if isinstance(computed, Refusal) and not (answer.abstained and not computed.operands):
+            # asked to compute, couldn't: the extractive answer, and why not (an abstention with no figure found
+            # already says it)
             answer.note = refusal_note(computed)
             answer.text = f"{answer.text} {answer.note}"
         return answer

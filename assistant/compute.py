@@ -80,9 +80,9 @@ def read_operation(text: str) -> Operation | None:
                                                              if p.search(text)), default=len(text)):
         return None
     for name, pattern in _OPERATIONS:
-        m = pattern.search(text)
-        if m and not _verb_before(text, m.start()):
-            return Operation(name, m.start(), m.end())
+        for m in pattern.finditer(text):
+            if not _verb_before(text, m.start()) and not _not_comparative(text, m):
+                return Operation(name, m.start(), m.end())
     return None
 
 
@@ -90,8 +90,8 @@ _tagger = None
 _tagger_lock = threading.Lock()
 
 
-def _pos_tags(text: str) -> list[tuple[int, str]]:
-    """(offset, coarse part of speech) of each word: spaCy's small English tagger, loaded once on first need."""
+def _pos_tags(text: str) -> list[tuple[int, str, str]]:
+    """(offset, coarse part of speech, fine tag) of each word: spaCy's small English tagger, loaded once."""
     global _tagger
     with _tagger_lock:
         if _tagger is None:
@@ -100,7 +100,7 @@ def _pos_tags(text: str) -> list[tuple[int, str]]:
             from .spans import SPACY_PACKAGE
 
             _tagger = spacy.load(SPACY_PACKAGE, exclude=["parser", "ner", "lemmatizer"])
-    return [(t.idx, t.pos_) for t in _tagger(text)]
+    return [(t.idx, t.pos_, t.tag_) for t in _tagger(text)]
 
 
 def _verb_before(text: str, op_start: int) -> bool:
@@ -108,7 +108,17 @@ def _verb_before(text: str, op_start: int) -> bool:
     change…"): the question asks about the change, not for its size."""
     wh = _ASKS_FIGURE.search(text)
     begin = wh.end() if wh else 0
-    return any(pos == "VERB" for i, pos in _pos_tags(text) if begin <= i < op_start)
+    return any(pos == "VERB" for i, pos, _ in _pos_tags(text) if begin <= i < op_start)
+
+
+def _not_comparative(text: str, m: re.Match) -> bool:
+    """"how much silver" is no comparison: a word ending in -er after "how much" must be tagged a comparative
+    (JJR, RBR: "heavier", "longer") to make one."""
+    said = m.group(0)
+    if not re.search(r"how\s+(?:much|many)\s+\w+er$", said, re.I) or re.search(r"(?:more|less|fewer)$", said, re.I):
+        return False
+    word_at = m.end() - len(said.split()[-1])
+    return not any(i == word_at and tag in ("JJR", "RBR") for i, _, tag in _pos_tags(text))
 
 
 # -- values ------------------------------------------------------------------------------------------------------
@@ -544,8 +554,10 @@ def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str]
     """A change stated in prose as "from <figure> to <figure>" ("up from 198 kg to 3.8 tons", "went down to 25,000
     tons from 25,500 tons") in the best sentence that holds one and names the question's years (in it or in the
     sentence before); of several pairs in it, the one whose own words ("Silver: up") share most with the question.
+    The sentence must be the best-scored passage: a question whose best passage states the change itself ("fell by
+    21.2%") is answered by it.
     Returned later first, earlier second."""
-    for s in scored[:5]:
+    for s in scored[:1]:  # only the passage that answers best: elsewhere a pair is another thing's change
         c = s.candidate
         if c.is_row or s.score < model.threshold:
             continue
@@ -581,7 +593,7 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, resco
             return found
     found = _entity_operands(q, op, scored, model, rescore, similar)
     if found is None and op.name in ("difference", "percent_change"):
-        return _from_to_operands(q, scored, model)  # later minus earlier: "to" minus "from"
+        return _from_to_operands(q, scored, model, years)  # later minus earlier: "to" minus "from"
     return found
 
 
@@ -652,6 +664,8 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
         return Result(f"{_trimmed((new - old) / abs(old) * 100, 0)}%", f"({tn} − {to}) / {to}", name,
                       (new - old) / abs(old) * 100)
     if name in ("share", "ratio"):
+        if name == "share" and all(o.figure.unit == "%" for o in ops):
+            return Refusal(name, f"{to} is already a percentage: a share of it is not a share of an amount", ops)
         if old == 0:
             return Refusal(name, f"{to} is zero: nothing can be divided by it", ops)
         if name == "share" or unit == "%":
@@ -727,6 +741,14 @@ def _adjective_total(text: str, op: Operation) -> bool:
         bool(re.match(r"\s+(?!of\b)[a-z]", text[op.end:], re.I))
 
 
+def _stated(op: Operation, scored: list[Scored], model) -> bool:
+    """A share or percentage change the best passage states itself ("more than 96% of its exports went to four
+    countries"): that sentence answers, nothing is computed."""
+    best = scored[0] if scored else None
+    return (op.name in ("share", "percent_change") and best is not None and not best.candidate.is_row
+            and best.score >= model.threshold and any(sp.label == "PERCENT" for sp in spans_in(best.candidate.text)))
+
+
 def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[Scored]] | None:
     """The question as the lookup of its operands ("What was the percentage change in revenue from 2018 to 2019?" →
     "What was the revenue from 2018 to 2019?"), read and scored again: the operation's words are in no passage
@@ -763,6 +785,8 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
 
     op = read_operation(q.text)
     if op is None or not scored:
+        return None
+    if _stated(op, scored, answerer.model):
         return None
     q, scored = _lookup(answerer, q, op, hits) or (q, scored)
     found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits),
