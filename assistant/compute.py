@@ -3,19 +3,23 @@ figures the documents give, each operand cited where it stands.
 
 Stages:
 1. `read_operation`: which operation the question asks for, from its grammar — the comparison and aggregation words
-   of English ("change", "percentage change", "as a percentage of", "ratio of", "average", "total", "which … higher")
-   heading the asked noun phrase or verb. A part-of-speech check keeps "What caused the increase…" (another verb
-   before the operation word) out: it asks for a reason, not a figure.
-2. `find_operands`: each figure as a typed value — a table cell by row and column (the row the retrieval and the
-   answerer's scoring put first, the columns by the periods the question names), or a figure in a sentence next to
-   the period or the words that name it. Each keeps its unit (currency, %, a unit word) and scale (thousand,
-   million… from the value itself or the table's header).
+   of English ("change", "percentage change", "as a percentage of", "ratio of", "average", "total", "which … higher",
+   "how much heavier") in a question asking for a figure. spaCy's tagger keeps "What caused the increase…" out (a
+   full verb before the operation word: it asks about the change) and tells a comparative ("heavier") from a noun
+   ("how much silver"); a question about a reason or cause is no computation.
+2. `find_operands`: the operands are looked up with the operation's words taken out of the question and every
+   candidate scored again by the answerer's fitted model. Each figure is a typed value: a table cell by row and
+   column (the row the question names or the scoring puts first; the columns by the periods the question names),
+   two rows or two columns the question names ("between A and B", "A as a percentage of B", "A than B"), or a figure
+   in prose — beside each year, beside the words naming each thing, or a "from A to B" pair. Each keeps its unit
+   (currency, %, a unit word) and scale (thousand, million… its own, its table's header, or its document's "in
+   thousands").
 3. `compute`: decimal arithmetic at the report's precision; operands of different units or scales are refused
    with the reason; a missing operand is reported by what is missing (the answerer then falls back to its extractive
-   answer and says so).
+   answer and says so). A share or percentage change the best passage states itself is not computed.
 
-No thresholds of its own: a row or sentence may serve as an operand when the fitted answerer scores it at least its
-lower, "related" bar (`Model.related`); the first figure of a period question must reach the answering threshold.
+No thresholds of its own: an operand row or sentence passes the fitted answerer's bars (`Model.threshold` for the
+first figure of a period question, `Model.related` otherwise), except a row whose label the question names whole.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ from .text import content_terms, years_in
 
 # Each pattern is a general phrase of English for the operation, not a word of any document.
 _CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|growth|grow|grew|decline[sd]?|rise|rose|"
-                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement")  # not "gain"/"loss": a report's nouns ("income (loss)")
+                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement")
+# (not "gain" or "loss": nouns of a report, "income (loss)")
 _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("percent_change", re.compile(
         rf"\bpercent(?:age)?\s+(?:point\s+)?(?:{_CHANGE_WORDS})\b|\b(?:{_CHANGE_WORDS})\s+(?:\w+\s+){{0,2}}in\s+"
@@ -129,7 +134,8 @@ _SCALE_ALIASES = {"k": "thousand", "'000": "thousand", "000s": "thousand", "000"
                   "mn": "million", "bn": "billion"}
 _TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b", re.I)
 _NUMBER = re.compile(
-    r"^\s*(?P<neg>[-−–])?\s*(?P<cur>US\$|[$€£¥₹]|[A-Z]{3}(?=\s?[\d(]))?\s*(?P<neg2>[-−–])?\s*(?P<paren>\()?\s*"
+    r"^\s*(?P<neg>[-−–])?\s*(?P<cur>US\$|[$€£¥₹]|[A-Z]{3}(?=\s?[\d(]))?\s*(?P<neg2>[-−–])?\s*"
+    r"(?P<paren>\()?\s*"
     r"(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*\)?\s*(?P<pct>%|per\s?cent\b|percent\b)?\s*"
     r"(?:(?P<scale>thousand|million|billion|trillion|bn|mn|m|k)\b)?\s*(?P<unit>[^\W\d_][\w-]*)?", re.I)
 _DASHES = {"—", "–", "-", "−", "nil", "none"}  # an accounting table's dash is nil: 0
@@ -148,7 +154,8 @@ class Figure:
 
 
 def read_figure(text: str, table_scale: str = "") -> Figure | None:
-    """`text` as a Figure: "$(5,625)" → −5625 $, "21.2%" → 21.2 %, "EUR 3.2 million" → 3.2 EUR million, "—" → 0."""
+    """`text` as a Figure: "$(5,625)" → −5625 $, "21.2%" → 21.2 %, "EUR 3.2 million" → 3.2 EUR million,
+    "—" → 0."""
     t = text.strip()
     if t.lower() in _DASHES:
         return Figure(t, Decimal(0), "", table_scale, 0)
@@ -299,7 +306,7 @@ def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operan
         return None
     best = None
     for sp in spans_in(text):
-        if sp.label not in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME") or years_in(sp.text) & {sp.text.strip()}:
+        if sp.label not in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME"):
             continue
         if sp.text.strip() in exclude or re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip()):
             continue
@@ -524,8 +531,9 @@ _FIG = (r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand
         r"(?:\s?%|\s?(?!(?:to|from|in|and|of|per|for|at|by|on|a|an|the)\b)[A-Za-z³²]{1,6}\b)?")
 _ABOUT = r"(?:(?:around|about|roughly|approximately|nearly|some|an?\s+estimated)\s+)?"
 _WORDS = r"[^\d]{0,60}?(?:(?:19|20)\d{2}[^\d]{0,40}?)*"  # words between the two, years allowed, no other figure
-_FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG})(?:\s*\([^()]*\))?{_WORDS}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I)
-_TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG})(?:\s*\([^()]*\))?{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
+_ASIDE = r"(?:\s*\([^()]*\))?"  # "17.9 billion KGS ($205.2 million)"
+_FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG}){_ASIDE}{_WORDS}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I)
+_TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG}){_ASIDE}{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
 
 
 def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:

@@ -164,9 +164,9 @@ class LLMAnswerer:
         yield self._checked(question, hits, text.strip(), sources, allowed)
 
     def _computed_fact(self, question: str, hits: list[Hit], sources: list[Candidate]) -> str:
-        """The extractive answerer's computed answer as one line for the prompt — "306.2 = 1,452.4 [2] − 1,146.2 [1]"
-        — with each operand's passage among the sources (added when missing): the model states the checked result
-        instead of doing arithmetic, which models get wrong."""
+        """The extractive answerer's computed answer as one line for the prompt — "306.2 thousand = (1,452.4 −
+        1,146.2) [2][1]" — with each operand's passage among the sources (added when missing): the model states the
+        checked result instead of doing arithmetic, which models get wrong."""
         vector = self.fallback.embedder.embed_query(question)
         ans = self.fallback.answer(question, hits, vector)
         if ans.kind != "computed":
