@@ -34,13 +34,13 @@ from .question import Question
 from .scoring import Scored
 from .spans import Span, spans_in
 from .tables import is_numeric, label_column, split_cells
-from .text import content_terms, years_in
+from .text import content_terms, stopwords, years_in
 
 # -- 1. the operation --------------------------------------------------------------------------------------------
 
 # Each pattern is a general phrase of English for the operation, not a word of any document.
 _CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|growth|grow|grew|decline[sd]?|rise|rose|"
-                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement")
+                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement|(?:go|goes|went|gone)\s+(?:up|down)")
 # (not "gain" or "loss": nouns of a report, "income (loss)")
 _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("percent_change", re.compile(
@@ -171,7 +171,7 @@ def read_figure(text: str, table_scale: str = "") -> Figure | None:
         number = -number
     word = ""
     unit = "%" if m.group("pct") else (m.group("cur") or "").strip()
-    if not unit and m.group("unit") and m.group("unit").lower() not in ("in", "of", "and", "to", "from", "for"):
+    if not unit and m.group("unit") and m.group("unit").lower() not in stopwords():
         unit = m.group("unit").lower().rstrip("s")
         word = m.group("unit")
     scale = (m.group("scale") or "").lower()
@@ -536,6 +536,14 @@ _FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG}){_ASIDE}{_WORDS}\bto\s+
 _TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG}){_ASIDE}{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
 
 
+def _figure_span(text: str, start: int, end: int) -> Span:
+    """The figure at text[start:end] as a span, a trailing stop word ("€2.10 when") left out: not a unit."""
+    words = text[start:end].split()
+    if len(words) > 1 and words[-1].lower() in stopwords():
+        end = start + text[start:end].rstrip().rfind(" ")
+    return Span(start, end, "", text[start:end].rstrip())
+
+
 def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
     """(earlier, later, where the words naming the pair begin) for each "from A … to B" or "to B … from A" in
     `text`, in order ("Silver: up from 198 kg to 3.8 tons Coal: up from …")."""
@@ -544,8 +552,7 @@ def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e, _, _ in found):
                 continue
-            old = Span(m.start("old"), m.end("old"), "", m.group("old"))
-            new = Span(m.start("new"), m.end("new"), "", m.group("new"))
+            old, new = (_figure_span(text, m.start(g), m.end(g)) for g in ("old", "new"))
             if years_in(old.text) & {old.text} or years_in(new.text) & {new.text}:
                 continue  # "from 2019 to 2024" names years, not figures
             found.append((m.start(), m.end(), old, new))
@@ -562,18 +569,20 @@ def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str]
     """A change stated in prose as "from <figure> to <figure>" ("up from 198 kg to 3.8 tons", "went down to 25,000
     tons from 25,500 tons") in the best sentence that holds one and names the question's years (in it or in the
     sentence before); of several pairs in it, the one whose own words ("Silver: up") share most with the question.
-    The sentence must be the best-scored passage: a question whose best passage states the change itself ("fell by
-    21.2%") is answered by it.
+    It must be the best-scored passage holding a figure: a question whose best passage states the change itself
+    ("fell by 21.2%") is answered by it.
     Returned later first, earlier second."""
-    for s in scored[:1]:  # only the passage that answers best: elsewhere a pair is another thing's change
+    for s in scored[:5]:
         c = s.candidate
         if c.is_row or s.score < model.threshold:
             continue
         text = c.text
-        if years and not set(years) <= set(periods_named(text + " " + c.previous)):
-            continue
         pairs = _from_to_pairs(text)
         if not pairs:
+            if any(sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") for sp in spans_in(text)):
+                return None  # the best passage with a figure states something else (the change itself, maybe)
+            continue
+        if years and not set(years) <= set(periods_named(text + " " + c.previous)):
             continue
         terms = set(q.terms)
         old, new, _ = max(pairs, key=lambda p: (len(set(content_terms(text[p[2]: min(p[0].start, p[1].start)]))
