@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .candidates import Candidate, candidates_from_hits
+from .compute import Refusal, compute_answer, refusal_note
 from .question import Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
@@ -52,6 +53,18 @@ class ExtractiveAnswerer:
     def answer(self, question: str, hits: list[Hit], vector: np.ndarray | None = None) -> Answer:
         q = self.read(question, vector)
         scored = self.rank(q, hits)
+        computed = compute_answer(self, q, scored, hits)  # a change, share, total… of cited figures (compute.py)
+        if isinstance(computed, Answer):
+            return computed
+        answer = self._extract(q, scored)
+        if isinstance(computed, Refusal) and not (answer.abstained and not computed.operands):
+            # asked to compute, couldn't: the extractive answer, and why not (an abstention with no figure found
+            # already says it)
+            answer.note = refusal_note(computed)
+            answer.text = f"{answer.text} {answer.note}"
+        return answer
+
+    def _extract(self, q: Question, scored: list[Scored]) -> Answer:
         if not scored or scored[0].score < self.model.threshold:
             return self._abstain(scored)
         best, value = self._best_with_value(q, scored)

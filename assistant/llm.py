@@ -70,8 +70,10 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def check_answer(text: str, sources: list[Candidate]) -> tuple[str, list[int], list[str]]:
-    """Validate a model's answer against its sources.
+def check_answer(text: str, sources: list[Candidate], facts: frozenset[str] = frozenset()
+                 ) -> tuple[str, list[int], list[str]]:
+    """Validate a model's answer against its sources. `facts`: figures computed and checked from the sources (a
+    computed answer's result), which a sentence may state besides the sources' own.
 
     Returns (answer text renumbered in order of first use, the source indexes used in that order, problems).
     """
@@ -90,6 +92,7 @@ def check_answer(text: str, sources: list[Candidate]) -> tuple[str, list[int], l
         figures = numbers_in(body)
         if figures:
             supported = set().union(*(numbers_in(sources[n - 1].text) for n in valid)) if valid else set()
+            supported |= facts
             if not figures <= supported:
                 problems.append(f"dropped a sentence whose figures are not in its cited passages: “{body}”")
                 continue
@@ -139,24 +142,55 @@ class LLMAnswerer:
         if not sources:
             yield self._fallback(question, hits, "no passages were retrieved")
             return
+        fact = self._computed_fact(question, hits, sources)
+        allowed = frozenset(numbers_in(fact.split(" = ")[0])) if fact else frozenset()
         listing = "\n".join(f"[{i}] ({quote_passage(u.chunk.title)}, {u.chunk.date or 'no date'}) "
                             f"{quote_passage(u.text)}" for i, u in enumerate(sources, start=1))
-        messages = self._messages(self.template.format(sources=listing, question=" ".join(question.split())))
+        facts = (f"Checked computation (exact, from the sources cited): {fact}".replace("<", "\\u003c")
+                 .replace(">", "\\u003e") if fact else "")
+        messages = self._messages(self.template.format(sources=listing, question=" ".join(question.split()),
+                                                       facts=facts))
         text, shown = "", ""
         try:
             for part in self.llm.stream_chat(messages):
                 text = part.message.content or ""
-                checked = self._checked_so_far(text, sources)
+                checked = self._checked_so_far(text, sources, allowed)
                 if len(checked) > len(shown):
                     shown = checked
                     yield shown
         except Exception as exc:  # timeouts, connection and HTTP errors all fall back
             yield self._fallback(question, hits, f"the language model failed ({_reason(exc)})")
             return
-        yield self._checked(question, hits, text.strip(), sources)
+        yield self._checked(question, hits, text.strip(), sources, allowed)
+
+    def _computed_fact(self, question: str, hits: list[Hit], sources: list[Candidate]) -> str:
+        """The extractive answerer's computed answer as one line for the prompt — "306.2 thousand = (1,452.4 −
+        1,146.2) [2][1]" — with each operand's passage among the sources (added when missing): the model states the
+        checked result instead of doing arithmetic, which models get wrong."""
+        vector = self.fallback.embedder.embed_query(question)
+        ans = self.fallback.answer(question, hits, vector)
+        if ans.kind != "computed":
+            return ""
+        numbers = []
+        for cit in ans.citations:
+            n = next((i for i, u in enumerate(sources, start=1)
+                      if u.chunk.id == cit.chunk_id and u.source_span[0] == cit.start), None)
+            if n is None:
+                scored = self.fallback.rank(self.fallback.read(question, vector), hits)
+                extra = next((s.candidate for s in scored if s.candidate.chunk.id == cit.chunk_id
+                              and s.candidate.source_span[0] == cit.start), None)
+                if extra is None:
+                    return ""
+                sources.append(extra)
+                n = len(sources)
+            numbers.append(n)
+        formula = ans.text[len(ans.value):].strip()
+        for i, n in enumerate(numbers, start=1):
+            formula = formula.replace(f"[{i}]", f"[#{n}]")
+        return f"{ans.value} = {formula.replace('[#', '[')}"
 
     @staticmethod
-    def _checked_so_far(text: str, sources: list[Candidate]) -> str:
+    def _checked_so_far(text: str, sources: list[Candidate], allowed: frozenset[str] = frozenset()) -> str:
         """The checked text of the sentences the model has finished (all but the last begun, which may grow): what
         may be shown while it writes. A prefix of the final answer, which checks each sentence the same way."""
         if REFUSAL in text:
@@ -165,7 +199,7 @@ class LLMAnswerer:
         if len(spans) < 2:
             return ""
         done = strip_markup(text)[: spans[-1][0]]
-        return check_answer(done, sources)[0]
+        return check_answer(done, sources, allowed)[0]
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         final = None
@@ -173,7 +207,8 @@ class LLMAnswerer:
             final = part
         return final
 
-    def _checked(self, question: str, hits: list[Hit], text: str, sources: list[Candidate]) -> Answer:
+    def _checked(self, question: str, hits: list[Hit], text: str, sources: list[Candidate],
+                 allowed: frozenset[str] = frozenset()) -> Answer:
         if not text:
             return self._fallback(question, hits, "the language model returned an empty reply")
         if REFUSAL in text:
@@ -183,7 +218,7 @@ class LLMAnswerer:
                 return ans
             ans.note = "the language model found no answer; extractive answer shown"
             return ans
-        checked, order, problems = check_answer(text, sources)
+        checked, order, problems = check_answer(text, sources, allowed)
         if not order:
             return self._fallback(question, hits, "the language model's answer had no valid citation"
                                   + (f" ({'; '.join(problems)})" if problems else ""))

@@ -155,6 +155,9 @@ class Answer:
     value: str | None = None
     kind: str = "sentence"  # "span" | "cell" | "sentence" | "abstain" | "conflict" | "computed" | "llm"
     score: float = 0.0
+    # A computed answer's operands: each figure as written, its exact value, unit, scale, label, and the number of
+    # the citation that holds it (with its source offsets) — see assistant/compute.py.
+    operands: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -168,6 +171,7 @@ class Answer:
             "value": self.value,
             "kind": self.kind,
             "score": self.score,
+            "operands": self.operands,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
         }

@@ -41,6 +41,7 @@ THRESHOLDS = {
     "max_wrong_abstain": ("wrong_abstain_rate", "max"),
     "min_v2_f1": ("v2_f1", "min"),
     "min_span_f1": ("span_f1", "min"),
+    "min_arithmetic_em": ("arithmetic_em", "min"),
     "min_recall5": ("recall@5", "min"),
 }
 

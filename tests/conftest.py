@@ -92,6 +92,25 @@ def tiny_models(tmp_path_factory) -> dict[str, Path]:
     return build_tiny_models(tmp_path_factory.mktemp("models"))
 
 
+def ingested_assistant(root: Path, docs: dict[str, str], embedder: str = "minilm"):
+    """An assistant over `docs` (file name → text) written under root/docs and ingested into root/index."""
+    from assistant import Assistant
+
+    folder = root / "docs"
+    folder.mkdir()
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    a = Assistant(index_dir=root / "index", embedder=embedder)
+    a.ingest([folder])
+    return a
+
+
+@pytest.fixture(scope="session")
+def ingest_docs():
+    """`ingested_assistant`, as a fixture: ingest_docs(root, {"a.md": "…"}) → an Assistant over those files."""
+    return ingested_assistant
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     """all-MiniLM-L6-v2 from its package, loaded once for the whole session (the same shared instance every

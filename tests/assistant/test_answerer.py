@@ -51,15 +51,8 @@ Harbourline Transport says its Saltmere ferry carried 185,000 passengers in 2024
 
 
 @pytest.fixture(scope="module")
-def docs_assistant(tmp_path_factory, real_embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("answerer")
-    docs = root / "docs"
-    docs.mkdir()
-    for name, text in DOCS.items():
-        (docs / name).write_text(text, encoding="utf-8")
-    a = Assistant(index_dir=root / "index", embedder="minilm")
-    a.ingest([docs])
-    return a
+def docs_assistant(tmp_path_factory, real_embedder, ingest_docs) -> Assistant:
+    return ingest_docs(tmp_path_factory.mktemp("answerer"), DOCS)
 
 
 def _quoted(citation) -> str:

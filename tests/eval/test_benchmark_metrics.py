@@ -158,6 +158,7 @@ def test_a_tatqa_run_scores_exactly_with_its_breakdowns(tmp_path):
     assert m["cite_ok"] == pytest.approx(4 / 5)
     assert m["scale_ok"] == pytest.approx(4 / 5)
     assert m["wrong_abstain_rate"] == pytest.approx(1 / 5)
+    assert m["arithmetic_em"] == 0.0  # the two arithmetic questions: a wrong sum, an abstention
     by_type = benchmarks.breakdown(rows, "answer_type", ["em", "f1"])
     assert by_type["span"] == {"questions": 2, "em": 1.0, "f1": 1.0}
     assert by_type["multi-span"] == {"questions": 1, "em": 0.0, "f1": 0.67}

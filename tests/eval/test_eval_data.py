@@ -20,7 +20,7 @@ SECOND_DOCS = REPO / "eval" / "second"
 FIELDS = {"id": str, "question": str, "history": list, "answer": str, "accepted": list, "sources": list,
           "evidence": str, "category": str, "unanswerable": bool, "conflict": bool, "split": str}
 CATEGORIES = {"numeric", "name", "list", "table", "date", "explain", "paraphrase", "conflict", "followup",
-              "unanswerable"}
+              "unanswerable", "computed"}
 SPLITS = {"dev", "test"}
 PIPE_TABLE_SEPARATOR = re.compile(r"^\|(\s*:?-+:?\s*\|)+\s*$", re.MULTILINE)
 

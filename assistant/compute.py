@@ -1,0 +1,835 @@
+"""Answers that compute: a change, a percentage change, a share, a ratio, a total, an average or a comparison of
+figures the documents give, each operand cited where it stands.
+
+Stages:
+1. `read_operation`: which operation the question asks for, from its grammar — the comparison and aggregation words
+   of English ("change", "percentage change", "as a percentage of", "ratio of", "average", "total", "which … higher",
+   "how much heavier") in a question asking for a figure. spaCy's tagger keeps "What caused the increase…" out (a
+   full verb before the operation word: it asks about the change) and tells a comparative ("heavier") from a noun
+   ("how much silver"); a question about a reason or cause is no computation.
+2. `find_operands`: the operands are looked up with the operation's words taken out of the question and every
+   candidate scored again by the answerer's fitted model. Each figure is a typed value: a table cell by row and
+   column (the row the question names or the scoring puts first; the columns by the periods the question names),
+   two rows or two columns the question names ("between A and B", "A as a percentage of B", "A than B"), or a figure
+   in prose — beside each year, beside the words naming each thing, or a "from A to B" pair. Each keeps its unit
+   (currency, %, a unit word) and scale (thousand, million… its own, its table's header, or its document's "in
+   thousands").
+3. `compute`: decimal arithmetic at the report's precision; operands of different units or scales are refused
+   with the reason; a missing operand is reported by what is missing (the answerer then falls back to its extractive
+   answer and says so). A share or percentage change the best passage states itself is not computed.
+
+No thresholds of its own: an operand row or sentence passes the fitted answerer's bars (`Model.threshold` for the
+first figure of a period question, `Model.related` otherwise), except a row whose label the question names whole.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .candidates import Candidate
+from .question import Question
+from .scoring import Scored
+from .spans import Span, spans_in
+from .tables import is_numeric, label_column, split_cells
+from .text import content_terms, stopwords, years_in
+
+# -- 1. the operation --------------------------------------------------------------------------------------------
+
+# Each pattern is a general phrase of English for the operation, not a word of any document.
+_CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|growth|grow|grew|decline[sd]?|rise|rose|"
+                 r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement|(?:go|goes|went|gone)\s+(?:up|down)")
+# (not "gain" or "loss": nouns of a report, "income (loss)")
+_OPERATIONS: list[tuple[str, re.Pattern]] = [
+    ("percent_change", re.compile(
+        rf"\bpercent(?:age)?\s+(?:point\s+)?(?:{_CHANGE_WORDS})\b|\b(?:{_CHANGE_WORDS})\s+(?:\w+\s+){{0,2}}in\s+"
+        r"percent(?:age)?\b|\bby\s+what\s+(?:percent(?:age)?|%)|\bgrowth\s+rate\b|\bhow\s+many\s+percent\b|"
+        rf"%\s*(?:{_CHANGE_WORDS})\b", re.I)),
+    ("share", re.compile(r"\bas\s+an?\s+(?:percentage|proportion|share|fraction|%)\s+of\b|"
+                         r"\b(?:what|which)\s+(?:percentage|proportion|share|fraction|part)\s+of\b|"
+                         r"\b(?:percentage|proportion|share|fraction)\s+of\b.+\b(?:in|of|out\s+of|to|within)\s+"
+                         r"(?:the\s+)?total\b", re.I)),
+    ("ratio", re.compile(r"\bratio\s+(?:of|between)\b", re.I)),
+    ("compare", re.compile(r"\bwhich\b.*\b(?:higher|larger|greater|bigger|more|lower|smaller|less|fewer)\b|"
+                           r"\b(?:higher|larger|greater|bigger|lower|smaller)\s*[,:]?\s*(?:\w+\s+){0,4}or\b", re.I)),
+    ("difference", re.compile(rf"\b(?:{_CHANGE_WORDS})\b|\bhow\s+(?:much|many)\s+(?:more|less|fewer|\w+er)\b|"
+                              r"\bby\s+how\s+much\b", re.I)),
+    ("average", re.compile(r"\b(?:average|mean)\b", re.I)),
+    ("sum", re.compile(r"\b(?:total|sum|combined|altogether|together|in\s+all)\b", re.I)),
+]
+# The first pattern found wins: a change of an average or of a total ("How much did the average price rise…")
+# is a change; "average" and "total" are then adjectives of the figure, not the operation.
+_ASKS_FIGURE = re.compile(r"^\W*(?:(?:in|for|during|over|between|from)\b[^,?]*,\s*)?"
+                          r"(?:what|how\s+much|how\s+many\s+(?:more|fewer|less)|by\s+how\s+much|by\s+what|which|"
+                          r"in\s+which|"
+                          r"calculate|compute)\b", re.I)
+# A question about the reason for a change asks for an explanation, whatever its wh-word.
+_ASKS_REASON = re.compile(r"\b(?:reasons?|causes?|explanations?|drivers?|factors?|why)\b", re.I)
+SYMBOL = {"difference": "−", "sum": "+"}
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # percent_change | share | ratio | compare | average | difference | sum
+    start: int  # where its word is in the question
+    end: int
+
+
+def read_operation(text: str) -> Operation | None:
+    """The operation `text` asks for, or None (a lookup, a name, a reason…)."""
+    if not _ASKS_FIGURE.search(text):
+        return None
+    if (m := _ASKS_REASON.search(text)) and m.start() < min((p.search(text).start() for _, p in _OPERATIONS
+                                                             if p.search(text)), default=len(text)):
+        return None
+    for name, pattern in _OPERATIONS:
+        for m in pattern.finditer(text):
+            if not _verb_before(text, m.start()) and not _not_comparative(text, m):
+                return Operation(name, m.start(), m.end())
+    return None
+
+
+_tagger = None
+_tagger_lock = threading.Lock()
+
+
+def _pos_tags(text: str) -> list[tuple[int, str, str]]:
+    """(offset, coarse part of speech, fine tag) of each word: spaCy's small English tagger, loaded once."""
+    global _tagger
+    with _tagger_lock:
+        if _tagger is None:
+            import spacy
+
+            from .spans import SPACY_PACKAGE
+
+            _tagger = spacy.load(SPACY_PACKAGE, exclude=["parser", "ner", "lemmatizer"])
+    return [(t.idx, t.pos_, t.tag_) for t in _tagger(text)]
+
+
+def _verb_before(text: str, op_start: int) -> bool:
+    """A full verb between the question word and the operation word ("What caused the increase…", "What drove the
+    change…"): the question asks about the change, not for its size."""
+    wh = _ASKS_FIGURE.search(text)
+    begin = wh.end() if wh else 0
+    return any(pos == "VERB" for i, pos, _ in _pos_tags(text) if begin <= i < op_start)
+
+
+def _not_comparative(text: str, m: re.Match) -> bool:
+    """"how much silver" is no comparison: a word ending in -er after "how much" must be tagged a comparative
+    (JJR, RBR: "heavier", "longer") to make one."""
+    said = m.group(0)
+    if not re.search(r"how\s+(?:much|many)\s+\w+er$", said, re.I) or re.search(r"(?:more|less|fewer)$", said, re.I):
+        return False
+    word_at = m.end() - len(said.split()[-1])
+    return not any(i == word_at and tag in ("JJR", "RBR") for i, _, tag in _pos_tags(text))
+
+
+# -- values ------------------------------------------------------------------------------------------------------
+
+_SCALES = {"thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6, "billion": Decimal(10) ** 9,
+           "trillion": Decimal(10) ** 12}
+_SCALE_ALIASES = {"k": "thousand", "'000": "thousand", "000s": "thousand", "000": "thousand", "m": "million",
+                  "mn": "million", "bn": "billion"}
+_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b", re.I)
+_NUMBER = re.compile(
+    r"^\s*(?P<neg>[-−–])?\s*(?P<cur>US\$|[$€£¥₹]|[A-Z]{3}(?=\s?[\d(]))?\s*(?P<neg2>[-−–])?\s*"
+    r"(?P<paren>\()?\s*"
+    r"(?P<num>\d[\d,]*(?:\.\d+)?|\.\d+)\s*\)?\s*(?P<pct>%|per\s?cent\b|percent\b)?\s*"
+    r"(?:(?P<scale>thousand|million|billion|trillion|bn|mn|m|k)\b)?\s*(?P<unit>[^\W\d_][\w-]*)?", re.I)
+_DASHES = {"—", "–", "-", "−", "nil", "none"}  # an accounting table's dash is nil: 0
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as the document writes it, read: its exact value, unit, scale and decimal places."""
+
+    text: str
+    number: Decimal
+    unit: str  # "$", "€", "%", "tons", … ; "" when the figure names none (a table's plain cell)
+    scale: str  # "", "thousand", "million", …
+    places: int
+    unit_word: str = ""  # a unit word as written ("tons"), for the answer; `unit` is its compared form ("ton")
+
+
+def read_figure(text: str, table_scale: str = "") -> Figure | None:
+    """`text` as a Figure: "$(5,625)" → −5625 $, "21.2%" → 21.2 %, "EUR 3.2 million" → 3.2 EUR million,
+    "—" → 0."""
+    t = text.strip()
+    if t.lower() in _DASHES:
+        return Figure(t, Decimal(0), "", table_scale, 0)
+    m = _NUMBER.match(t)
+    if not m:
+        return None
+    digits = m.group("num").replace(",", "")
+    try:
+        number = Decimal(digits)
+    except InvalidOperation:
+        return None
+    if m.group("neg") or m.group("neg2") or (m.group("paren") and t.rstrip().endswith(")")):
+        number = -number
+    word = ""
+    unit = "%" if m.group("pct") else (m.group("cur") or "").strip()
+    if not unit and m.group("unit") and m.group("unit").lower() not in stopwords():
+        unit = m.group("unit").lower().rstrip("s")
+        word = m.group("unit")
+    scale = (m.group("scale") or "").lower()
+    scale = _SCALE_ALIASES.get(scale, scale) or table_scale
+    places = len(digits.split(".")[1]) if "." in digits else 0
+    return Figure(t, number, unit, scale, places, word)
+
+
+def table_scale(*texts: str) -> str:
+    """The scale a table states for its figures ("(Dollars in millions)", "€ million", "$'000"), or ""."""
+    for text in texts:
+        m = _TABLE_SCALE.search(text or "")
+        if m:
+            return (m.group(1) or "thousand").lower()
+    return ""
+
+
+# -- 2. the operands ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One figure of the computation and where it stands: `start`/`end` in its candidate's chunk text."""
+
+    figure: Figure
+    candidate: Candidate
+    start: int
+    end: int
+    label: str  # what it is: "Revenue, 2019"
+    period: str = ""
+
+
+@dataclass
+class Refusal:
+    """Why the asked computation was not made: an operand missing, or operands that can't be combined."""
+
+    operation: str
+    reason: str
+    operands: list[Operand] = field(default_factory=list)
+
+
+_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
+_RANGE = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|to|through|until)\s*((?:19|20)\d{2})\b", re.I)
+
+
+def periods_named(text: str) -> list[str]:
+    """The years a text names, in the order named; "FY19" is 2019."""
+    found = [(m.start(), m.group(1)) for m in re.finditer(r"\b(1[5-9]\d{2}|20\d{2})\b", text)]
+    found += [(m.start(), "20" + m.group(1)) for m in _FY.finditer(text)]
+    out: list[str] = []
+    for _, y in sorted(found):
+        if y not in out:
+            out.append(y)
+    return out
+
+
+def _header_years(head: str) -> set[str]:
+    return set(years_in(head)) | {"20" + y for y in _FY.findall(head)}
+
+
+def period_columns(question: str, op: Operation, header: list, row: list, label: int) -> list[tuple[str, int]]:
+    """(period, column) for each period the question names that heads exactly one column of the row, in time order.
+    A range ("from 2017 to 2019") covers the years between for a total or an average. No period named: every
+    column headed by a year, when the table has no more than the operation can take."""
+    columns = [i for i, c in enumerate(row) if i != label and c.text and i < len(header)]
+    heads = {i: header[i].text for i in columns}
+    q_low = question.lower()
+    literal = [(q_low.find(h.lower()), i) for i, h in heads.items() if len(h) >= 4 and _header_years(h)
+               and h.lower() in q_low and h.strip() not in _header_years(h)]
+    if len(literal) >= 2:  # headers such as "2018/2019" named as written
+        return sorted(((heads[i], i) for _, i in literal), key=lambda p: _period_key(p[0]))
+    years = periods_named(question)
+    if op.name in ("sum", "average"):
+        for a, b in _RANGE.findall(question):
+            years += [str(y) for y in range(int(a), int(b) + 1) if str(y) not in years]
+    out = []
+    for y in years:
+        exact = [i for i in columns if _header_years(heads[i]) == {y}]
+        holding = exact or [i for i in columns if y in _header_years(heads[i])]
+        if len(holding) == 1:
+            out.append((y, holding[0]))
+    if not years:
+        out = [(heads[i], i) for i in columns if len(_header_years(heads[i])) == 1]
+        if op.name not in ("sum", "average") and len(out) != 2:
+            return []
+    return sorted(out, key=lambda p: _period_key(p[0]))
+
+
+def _period_key(period: str) -> tuple:
+    ys = sorted(_header_years(period))
+    return (ys[-1] if ys else "", period)
+
+
+def _row_operands(q: Question, op: Operation, s: Scored, years: list[str]) -> tuple[list[Operand], list[str]]:
+    """The row's figures for the periods the question names, and the periods it names that the row lacks."""
+    c = s.candidate
+    row, header = split_cells(c.text), split_cells(c.chunk.header)
+    label = label_column(row)
+    scale = table_scale(c.chunk.header, c.chunk.table_title)
+    name = row[label].text if label < len(row) else ""
+    found = []
+    for period, i in period_columns(q.text, op, header, row, label):
+        fig = read_figure(row[i].text, scale) if (is_numeric(row[i].text) or row[i].text in _DASHES) else None
+        if fig is not None:
+            found.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}",
+                                 period))
+    have = {y for o in found for y in _header_years(o.period)}
+    return found, [y for y in years if y not in have]
+
+
+_FIGURE_START = re.compile(r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?(?=\d)|[-−–(])?\s*\d")
+
+
+def _span_figure(sp) -> tuple[Figure | None, int, int]:
+    """The figure of a value span and its place in the sentence, words before it left out ("an estimated 25,000
+    tons" → "25,000 tons"): the operand cites the figure itself."""
+    m = _FIGURE_START.search(sp.text)
+    if not m:
+        return None, sp.start, sp.end
+    text = sp.text[m.start():].rstrip()
+    fig = read_figure(text)
+    return fig, sp.start + m.start(), sp.start + m.start() + len(text)
+
+
+def _sentence_operand(s: Scored, near: str, exclude: set[str], used: list[Operand] = ()) -> Operand | None:
+    """The figure of a sentence nearest to `near` (a year or a word naming the operand), other than those `used`."""
+    c = s.candidate
+    taken = {(o.candidate.key, o.start) for o in used}
+    text = c.text
+    anchors = [m.start() for m in re.finditer(re.escape(near), text, re.I)] if near else []
+    if near and not anchors:
+        return None
+    best = None
+    for sp in spans_in(text):
+        if sp.label not in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY", "TIME"):
+            continue
+        if sp.text.strip() in exclude or re.fullmatch(r"(?:19|20)\d{2}", sp.text.strip()):
+            continue
+        fig, a0, a1 = _span_figure(sp)
+        if fig is None or (c.key, c.start + a0) in taken:
+            continue
+        dist = min((min(abs(a - sp.end), abs(a - sp.start)) for a in anchors), default=0)
+        if best is None or dist < best[0]:
+            best = (dist, Operand(fig, c, c.start + a0, c.start + a1, fig.text, near))
+    return best[1] if best else None
+
+
+def _period_operands(q: Question, op: Operation, scored: list[Scored], model) -> list[Operand] | Refusal | None:
+    years = periods_named(q.text)
+    rows = [s for s in scored if s.candidate.is_row and s.score >= model.related]
+    # rows whose label the question names whole ("Operating income (loss)"), the fullest label first: they come
+    # before the rows the scoring prefers, and need no score (as for two things compared, `_row_by_label`)
+    terms = set(q.terms)
+    named = sorted((s for s in scored if s.candidate.is_row and _named_share(_row_label(s.candidate), terms) == 1.0),
+                   key=lambda s: (-len(set(content_terms(_row_label(s.candidate)))), -s.score))
+    if named or (rows and rows[0].score >= model.threshold):
+        best_found, best_missing = None, years
+        tried = named[:2] + [s for s in rows[:3] if rows[0].score >= model.threshold and s not in named[:2]]
+        for s in tried:
+            found, missing = _row_operands(q, op, s, years)
+            if len(found) >= 2 and not missing:
+                return found
+            if best_found is None and found:
+                best_found, best_missing = found, missing
+        if best_found is not None and best_missing and len(years) >= 2:
+            return Refusal(op.name, f"the figure for {', '.join(best_missing)} is missing", best_found)
+    if len(years) < 2:
+        return None
+    if op.name in ("difference", "percent_change") and len(years) == 2:
+        pair = _from_to_operands(q, scored, model, years)
+        if pair:
+            return pair
+    sentences = [s for s in scored if not s.candidate.is_row and s.score >= model.related]
+    found, missing = [], []
+    for y in years:
+        o = next((o for s in sentences if (o := _sentence_operand(s, y, {y}, found)) is not None), None)
+        (found.append(o) if o else missing.append(y))
+    if missing and found and scored and scored[0].score >= model.threshold:
+        return Refusal(op.name, f"the figure for {', '.join(missing)} is missing", found)
+    return found if not missing else None
+
+
+_SPLIT = [  # how a question joins the two things it compares: "between A and B", "A as a percentage of B", …
+    re.compile(r"\bbetween\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)(?:\s+in\s+(?:19|20)\d{2})?\s*\??$", re.I),
+    re.compile(r"(?P<a>.+?)\s+as\s+an?\s+\w+\s+of\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(r"\bratio\s+of\s+(?P<a>.+?)\s+to\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(r"\b(?:percentage|proportion|share|fraction|part)\s+of\s+(?P<a>.+?)\s+(?:in|of|out\s+of|to|within)\s+"
+               r"(?P<b>(?:the\s+)?total\b.+?)\s*\??$", re.I),
+    re.compile(r"\b(?:percentage|proportion|share|fraction|part)\s+of\s+(?P<b>.+?)\s+(?:is|was|were|are|came|comes|"
+               r"come|went|goes|go|did|does)\s+(?:made\s+up\s+of\s+|accounted\s+for\s+(?:by|using)\s+|from\s+)?"
+               r"(?P<a>.+?)\s*\??$", re.I),
+    re.compile(r"(?P<a>.+?)\s+than\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(r"(?P<a>[^,]+?)\s+or\s+(?P<b>.+?)\s*\??$", re.I),
+    re.compile(r"(?P<a>.+?)\s+and\s+(?P<b>.+?)\s*\??$", re.I),
+]
+
+
+def _phrases(text: str) -> tuple[str, str] | None:
+    for pattern in _SPLIT:
+        m = pattern.search(text)
+        if m and content_terms(m.group("a")) and content_terms(m.group("b")):
+            return m.group("a"), m.group("b")
+    return None
+
+
+def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, rescore, similar=None
+                     ) -> list[Operand] | Refusal | None:
+    """Two things named in the question ("Transportation Solutions and Industrial Solutions", "the bridge's cost
+    than budgeted"): each one's figure, from the row whose label shares its words, or the sentence figure beside
+    them."""
+    split = _phrases(q.text[op.end:] if op.name in ("difference", "ratio") else q.text)
+    if split is None:
+        split = _phrases(q.text)
+    if split is None:
+        return None
+    ta, tb = (set(content_terms(p)) - set(periods_named(p)) for p in split)  # years are periods, not names
+    own = [ta - tb, tb - ta]
+    years = periods_named(q.text)
+    rows = scored
+    said = q.text[op.start: op.end]
+    if similar and re.search(r"\w+er$", said) and not re.search(r"(?:more|less|fewer)$", said):
+        # "how much heavier": the row the comparative speaks of (Weight), by the model's similarity of the two
+        top = [s for s in scored if s.candidate.is_row and s.score >= model.related][:5]
+        sims = similar([_row_label(s.candidate) for s in top], said.split()[-1]) if top else []
+        rows = [s for _, s in sorted(zip(sims, top), key=lambda p: -p[0])]
+    columns = _column_operands(rows, [(ta, own[0]), (tb, own[1])], model)
+    if columns:
+        return columns
+    if not own[0] or not own[1]:
+        return None
+    out = []
+    for words, phrase in zip(own, split):
+        # each thing looked up on its own ("revenue in 2024"): its row may score low against the whole question
+        alone = rescore(f"{phrase} {' '.join(years)}") if rescore else scored
+        other = own[1] if words is own[0] else own[0]
+        o = _row_by_label(q, alone, words, years, model, out) or _row_by_label(q, scored, words, years, model, out) or \
+            _sentence_by_words(alone, words, other, model, out) or _sentence_by_words(scored, words, other, model, out)
+        if o is None:
+            return Refusal(op.name, f"no figure was found for “{phrase.strip(' ?')}”", out) if out else None
+        out.append(o)
+    if out[0].candidate == out[1].candidate and out[0].start == out[1].start:
+        return None
+    return out
+
+
+def _row_label(c: Candidate) -> str:
+    cells = split_cells(c.text)
+    return cells[label_column(cells)].text if cells else ""
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _column_operands(scored: list[Scored], own: list[tuple[set[str], set[str]]], model) -> list[Operand] | None:
+    """Two things that head two columns of one row ("leases of more than 5 years in the total leases"): the best
+    row's cells under the headers that share the words of each."""
+    for s in scored[:3]:
+        c = s.candidate
+        if not c.is_row or s.score < model.related:
+            continue
+        row, header = split_cells(c.text), split_cells(c.chunk.header)
+        label = label_column(row)
+        picked = []
+        for words, mine in own:  # the header most like the phrase (or its own words): "Aurelia K7" vs "… K7 Pro"
+            heads = [(set(content_terms(header[i].text)), i) for i in range(len(row))
+                     if i != label and i < len(header) and is_numeric(row[i].text)]
+            best = max(((max(_jaccard(words, h), _jaccard(mine, h)), i) for h, i in heads), default=(0.0, -1))
+            if best[0] < 0.5:
+                return None
+            picked.append(best[1])
+        if picked[0] == picked[1]:
+            return None
+        scale = table_scale(c.chunk.header, c.chunk.table_title)
+        name = row[label].text if label < len(row) else ""
+        out = []
+        for i in picked:
+            fig = read_figure(row[i].text, scale)
+            if fig is None:
+                return None
+            out.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}"))
+        return out
+    return None
+
+
+def _named_share(text: str, terms: set[str]) -> float:
+    """How much of `text` (a header, a label) the terms name: the share of its content words among them."""
+    words = set(content_terms(text)) - set(periods_named(text))
+    return len(words & terms) / len(words) if words else 0.0
+
+
+def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: list[str], model,
+                  beside: list[Operand] = ()) -> Operand | None:
+    """The figure of the row whose label the words name; a row of the table `beside` holds first (two things
+    compared in one table, when several tables have rows for them)."""
+    best = None
+    tables = {(o.candidate.chunk.doc_id, o.candidate.chunk.header) for o in beside if o.candidate.is_row}
+    for s in scored:
+        c = s.candidate
+        if not c.is_row:
+            continue
+        row, header = split_cells(c.text), split_cells(c.chunk.header)
+        label = label_column(row)
+        name = row[label].text if label < len(row) else ""
+        shared = _named_share(name, words)  # the row's label named by the phrase ("Mexico" in "did Mexico produce")
+        # a label named whole is evidence enough; a partly named one needs the scoring's lower bar too
+        if shared < 0.5 or (shared < 1.0 and s.score < model.related):
+            continue
+        cols = [i for i, cell in enumerate(row) if i != label and (is_numeric(cell.text))]
+        if years:
+            cols = [i for i in cols if i < len(header) and _header_years(header[i].text) & set(years)]
+        if not cols:
+            continue
+        # the column whose header the question names most ("points"), else the first (a table's current period)
+        i = max(cols, key=lambda j: (_named_share(header[j].text if j < len(header) else "", set(q.terms)), -j))
+        key = ((c.chunk.doc_id, c.chunk.header) in tables, shared, len(set(content_terms(name)) & set(q.terms)),
+               s.score)
+        if best is None or key > best[0]:
+            fig = read_figure(row[i].text, table_scale(c.chunk.header, c.chunk.table_title))
+            if fig is not None:
+                head = header[i].text if i < len(header) else ""
+                best = (key, Operand(fig, c, c.start + row[i].start, c.start + row[i].end,
+                                     ", ".join(x for x in (name, head) if x), head))
+    return best[1] if best else None
+
+
+def _sentence_by_words(scored: list[Scored], words: set[str], other: set[str], model,
+                       used: list[Operand]) -> Operand | None:
+    """The figure beside the words naming one of two things, in the sentence that names it most and the other one
+    least (the better-scored sentence among equals)."""
+    best = None
+    for rank, s in enumerate(scored):
+        if s.candidate.is_row or s.score < model.related:
+            continue
+        terms = set(content_terms(s.candidate.text))
+        fit = len(terms & words) - len(terms & other)
+        if not terms & words or (best is not None and fit <= best[0]):
+            continue
+        for m in re.finditer(r"\w+", s.candidate.text):
+            if content_terms(m.group(0)) and content_terms(m.group(0))[0] in words:
+                o = _sentence_operand(s, m.group(0), set(), used)
+                if o is not None:
+                    best = (fit, o)
+                    break
+    return best[1] if best else None
+
+
+def _labels_total(scored: list[Scored]) -> bool:
+    row = next((s.candidate for s in scored if s.candidate.is_row), None)
+    if row is None:
+        return False
+    cells = split_cells(row.text)
+    return "total" in content_terms(cells[label_column(cells)].text) if cells else False
+
+
+_FIG = (r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand|million|billion|trillion|bn|mn)\b)?"
+        r"(?:\s?%|\s?(?!(?:to|from|in|and|of|per|for|at|by|on|a|an|the)\b)[A-Za-z³²]{1,6}\b)?")
+_ABOUT = r"(?:(?:around|about|roughly|approximately|nearly|some|an?\s+estimated)\s+)?"
+_WORDS = r"[^\d]{0,60}?(?:(?:19|20)\d{2}[^\d]{0,40}?)*"  # words between the two, years allowed, no other figure
+_ASIDE = r"(?:\s*\([^()]*\))?"  # "17.9 billion KGS ($205.2 million)"
+_FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG}){_ASIDE}{_WORDS}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I)
+_TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG}){_ASIDE}{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
+
+
+def _figure_span(text: str, start: int, end: int) -> Span:
+    """The figure at text[start:end] as a span, a trailing stop word ("€2.10 when") left out: not a unit."""
+    words = text[start:end].split()
+    if len(words) > 1 and words[-1].lower() in stopwords():
+        end = start + text[start:end].rstrip().rfind(" ")
+    return Span(start, end, "", text[start:end].rstrip())
+
+
+def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
+    """(earlier, later, where the words naming the pair begin) for each "from A … to B" or "to B … from A" in
+    `text`, in order ("Silver: up from 198 kg to 3.8 tons Coal: up from …")."""
+    found = []
+    for pattern in (_FROM_TO, _TO_FROM):
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e, _, _ in found):
+                continue
+            old, new = (_figure_span(text, m.start(g), m.end(g)) for g in ("old", "new"))
+            if years_in(old.text) & {old.text} or years_in(new.text) & {new.text}:
+                continue  # "from 2019 to 2024" names years, not figures
+            found.append((m.start(), m.end(), old, new))
+    found.sort(key=lambda f: f[0])
+    out, begin = [], 0
+    for s, e, old, new in found:
+        digits = [m.end() for m in re.finditer(r"\d", text[:s])]
+        out.append((old, new, max([begin] + digits[-1:])))  # its own words: after the last figure before it
+        begin = e
+    return out
+
+
+def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str] = ()) -> list[Operand] | None:
+    """A change stated in prose as "from <figure> to <figure>" ("up from 198 kg to 3.8 tons", "went down to 25,000
+    tons from 25,500 tons") in the best sentence that holds one and names the question's years (in it or in the
+    sentence before); of several pairs in it, the one whose own words ("Silver: up") share most with the question.
+    It must be the best-scored passage holding a figure: a question whose best passage states the change itself
+    ("fell by 21.2%") is answered by it.
+    Returned later first, earlier second."""
+    for s in scored[:5]:
+        c = s.candidate
+        if c.is_row or s.score < model.threshold:
+            continue
+        text = c.text
+        pairs = _from_to_pairs(text)
+        if not pairs:
+            if any(sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") for sp in spans_in(text)):
+                return None  # the best passage with a figure states something else (the change itself, maybe)
+            continue
+        if years and not set(years) <= set(periods_named(text + " " + c.previous)):
+            continue
+        terms = set(q.terms)
+        old, new, _ = max(pairs, key=lambda p: (len(set(content_terms(text[p[2]: min(p[0].start, p[1].start)]))
+                                                     & terms), -p[2]))
+        out = []
+        for sp in (new, old):
+            fig, a0, a1 = _span_figure(sp)
+            if fig is None:
+                return None
+            out.append(Operand(fig, c, c.start + a0, c.start + a1, fig.text, ""))
+        return out
+    return None
+
+
+def find_operands(q: Question, op: Operation, scored: list[Scored], model, rescore=None, similar=None
+                  ) -> list[Operand] | Refusal | None:
+    """The operands the question asks to combine: the figures of the periods it names (one row, or sentences), or of
+    the two things it names."""
+    if _adjective_total(q.text, op) and _labels_total(scored):
+        return None  # the table's own Total row answers it
+    years = periods_named(q.text)
+    if len(years) >= 2 or (not years and op.name in ("difference", "percent_change", "average", "sum", "compare")):
+        found = _period_operands(q, op, scored, model)
+        if found is not None and not (isinstance(found, list) and len(found) < 2):
+            return found
+    found = _entity_operands(q, op, scored, model, rescore, similar)
+    if found is None and op.name in ("difference", "percent_change"):
+        return _from_to_operands(q, scored, model, years)  # later minus earlier: "to" minus "from"
+    return found
+
+
+# -- 3. the computation ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    value: str  # as answered: "-$835 million", "-5.43%", "2019"
+    formula: str  # "14,551 − 15,386"
+    operation: str
+    number: Decimal | None = None
+
+
+def _compatible(ops: list[Operand]) -> str | None:
+    """Why these figures can't be combined, or None: two units or two scales, each stated."""
+    units = {o.figure.unit for o in ops if o.figure.unit}
+    if len(units) > 1:
+        return f"{' and '.join(o.figure.text for o in ops)} are in different units ({', '.join(sorted(units))})"
+    # a table's cell without a scale has its table's (stated elsewhere, or none); a figure in prose states its own
+    scales = {o.figure.scale or "units" for o in ops if o.figure.scale or not o.candidate.is_row}
+    if len(scales) > 1:
+        return f"{' and '.join(o.figure.text for o in ops)} are on different scales ({', '.join(sorted(scales))})"
+    return None
+
+
+def _fmt(number: Decimal, places: int) -> str:
+    q = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) if places else \
+        number.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    text = f"{abs(q):,.{places}f}"
+    return ("-" if q < 0 else "") + text
+
+
+def _trimmed(number: Decimal, least: int, most: int = 2) -> str:
+    """`number` rounded to `most` places, trailing zeros dropped down to `least` places."""
+    text = _fmt(number, max(least, most))
+    if "." in text:
+        whole, frac = text.split(".")
+        while len(frac) > least and frac.endswith("0"):
+            frac = frac[:-1]
+        text = whole + ("." + frac if frac else "")
+    return text
+
+
+def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | Refusal:
+    """Exact decimal arithmetic over the operands (time order for a change: the later minus the earlier)."""
+    why = _compatible(ops)
+    if why:
+        return Refusal(op.name, why, ops)
+    nums = [o.figure.number for o in ops]
+    texts = [o.figure.text for o in ops]
+    places = max(o.figure.places for o in ops)
+    unit = next((o.figure.unit for o in ops if o.figure.unit), "")
+    word = next((o.figure.unit_word for o in ops if o.figure.unit_word), "")
+    scale = next((o.figure.scale for o in ops if o.figure.scale), "")
+    name = op.name
+    if name in ("difference", "percent_change") and len(ops) > 2:
+        ops, nums, texts = [ops[0], ops[-1]], [nums[0], nums[-1]], [texts[0], texts[-1]]
+    if name in ("difference", "percent_change") and len(ops) == 2 and all(_header_years(o.period) for o in ops):
+        new, old, tn, to = nums[1], nums[0], texts[1], texts[0]  # periods come in time order: later − earlier
+    else:
+        new, old, tn, to = nums[0], nums[-1], texts[0], texts[-1]
+    if name == "difference":
+        return _amount(new - old, places, unit, scale, f"{tn} − {to}", name, word=word)
+    if name == "percent_change":
+        if old == 0:
+            return Refusal(name, f"the earlier figure {to} is zero: a percentage change of it is undefined", ops)
+        return Result(f"{_trimmed((new - old) / abs(old) * 100, 0)}%", f"({tn} − {to}) / {to}", name,
+                      (new - old) / abs(old) * 100)
+    if name in ("share", "ratio"):
+        if name == "share" and all(o.figure.unit == "%" for o in ops):
+            return Refusal(name, f"{to} is already a percentage: a share of it is not a share of an amount", ops)
+        if old == 0:
+            return Refusal(name, f"{to} is zero: nothing can be divided by it", ops)
+        if name == "share" or unit == "%":
+            return Result(f"{_trimmed(new / old * 100, 0)}%", f"{tn} / {to}", name, new / old * 100)
+        return Result(_trimmed(new / old, 0), f"{tn} / {to}", name, new / old)
+    if name == "sum":
+        return _amount(sum(nums, Decimal(0)), places, unit, scale, " + ".join(texts), name, word=word)
+    if name == "average":
+        mean = sum(nums, Decimal(0)) / len(nums)
+        return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
+                       word=word)
+    if name == "compare":
+        hi = max(range(len(ops)), key=lambda i: nums[i])
+        lo = min(range(len(ops)), key=lambda i: nums[i])
+        pick = lo if lower else hi
+        years = _header_years(ops[pick].period)
+        winner = next(iter(years)) if len(years) == 1 else (ops[pick].period or ops[pick].label)
+        sign = "<" if pick == lo else ">"
+        others = [t for i, t in enumerate(texts) if i != pick]
+        return Result(winner, f"{texts[pick]} {sign} {', '.join(others)}", name)
+    return Refusal(name, f"the operation {name} is not known", ops)
+
+
+_LOWER = re.compile(r"\b(?:lower|smaller|less|fewer|least|lowest|smallest)\b", re.I)
+
+
+def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, name: str,
+            average: bool = False, word: str = "") -> Result:
+    text = _trimmed(number, places, max(places, 2)) if average else _fmt(number, places)
+    neg = text.startswith("-")
+    body = text.lstrip("-")
+    if unit == "%":
+        value = f"{text}%"
+    elif unit and not unit[0].isalpha() or unit.isupper() and len(unit) == 3:
+        value = f"{'-' if neg else ''}{unit}{'' if not unit[-1].isalpha() else ' '}{body}"
+    elif unit:
+        value = f"{text} {word or unit}"
+        unit = word or unit
+    else:
+        value = text
+    if scale:
+        value = f"{value} {scale}" if unit in ("", "%") or not unit[0].isalpha() or unit.isupper() else \
+            value.replace(f" {unit}", f" {scale} {unit}")
+    return Result(value, formula, name, number)
+
+
+# -- the answer --------------------------------------------------------------------------------------------------
+
+NOT_COMPUTED = "Not computed"
+
+
+_STATED_SCALE = re.compile(r"\bin\s+(thousands|millions|billions)\b", re.I)
+
+
+def _with_document_scale(ops: list[Operand], hits) -> list[Operand]:
+    """Table cells whose table states no scale take the one their document states in words ("(in thousands)",
+    "dollars in millions"): reports give it once, above or beside the table, not in every header."""
+    from dataclasses import replace
+
+    stated = {}
+    for h in hits:
+        m = _STATED_SCALE.search(h.chunk.text)
+        if m and h.chunk.doc_id not in stated:
+            stated[h.chunk.doc_id] = m.group(1).lower().rstrip("s")
+    return [replace(o, figure=replace(o.figure, scale=stated[o.candidate.chunk.doc_id]))
+            if o.candidate.is_row and not o.figure.scale and o.figure.unit != "%" and o.candidate.chunk.doc_id in stated
+            else o for o in ops]
+
+
+def _adjective_total(text: str, op: Operation) -> bool:
+    """"total" before a noun ("the total operating expense"): a table's Total row, or the sum of the figures named."""
+    return op.name == "sum" and text[op.start: op.end].lower() == "total" and \
+        bool(re.match(r"\s+(?!of\b)[a-z]", text[op.end:], re.I))
+
+
+def _stated(op: Operation, scored: list[Scored], model) -> bool:
+    """A share or percentage change the best passage states itself ("more than 96% of its exports went to four
+    countries"): that sentence answers, nothing is computed."""
+    best = scored[0] if scored else None
+    return (op.name in ("share", "percent_change") and best is not None and not best.candidate.is_row
+            and best.score >= model.threshold and any(sp.label == "PERCENT" for sp in spans_in(best.candidate.text)))
+
+
+def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[Scored]] | None:
+    """The question as the lookup of its operands ("What was the percentage change in revenue from 2018 to 2019?" →
+    "What was the revenue from 2018 to 2019?"), read and scored again: the operation's words are in no passage
+    that holds an operand, and they would pull the scoring toward prose that talks about changes."""
+    adjective_total = _adjective_total(q.text, op)
+    said = q.text[op.start: op.end]
+    asked = "how much " if re.search(r"how\s+much", said, re.I) else ""  # "by how much" → "how much"
+    # "how much heavier": the adjective names what is compared (weight), so the question stays whole
+    whole = adjective_total or bool(re.search(r"\w+er$", said)) and not re.search(r"(?:more|less|fewer)$", said)
+    text = (q.text[: op.start] + asked + q.text[op.end:]).strip() if not whole else q.text
+    text = re.sub(r"^(\W*\w+(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?)(?:in|of|for)\s+", r"\1", text, flags=re.I)
+    if not content_terms(text) or not hits:
+        return None
+    vector = answerer.embedder.embed_query(text) if q.vector is not None else None
+    lookup = answerer.read(text, vector)
+    lookup = Question(text=q.text, wants=lookup.wants, years=q.years, terms=lookup.terms, wh=q.wh,
+                      plural=q.plural, vector=lookup.vector)
+    return lookup, answerer.rank(lookup, hits)
+
+
+def _rescored(answerer, q: Question, text: str, hits) -> list[Scored]:
+    """The candidates scored against `text`, a part of the question (one operand's words)."""
+    if not hits or not content_terms(text):
+        return []
+    vector = answerer.embedder.embed_query(text) if q.vector is not None else None
+    return answerer.rank(answerer.read(text, vector), hits)
+
+
+def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
+    """An `Answer` of kind "computed", a `Refusal` (the answerer falls back to its extractive answer and says why),
+    or None when the question asks for no computation."""
+    from .answerer import Value, citation_for
+    from .types import Answer
+
+    op = read_operation(q.text)
+    if op is None or not scored:
+        return None
+    if _stated(op, scored, answerer.model):
+        return None
+    q, scored = _lookup(answerer, q, op, hits) or (q, scored)
+    found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits),
+                          lambda texts, word: list(answerer.vectors(texts) @ answerer.embedder.embed_query(word)))
+    if found is None or isinstance(found, Refusal):
+        return found
+    found = _with_document_scale(found, hits or [])
+    result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
+    if isinstance(result, Refusal):
+        return result
+    score = {id(s.candidate): s.score for s in scored}
+    citations, operands = [], []
+    for n, o in enumerate(found, start=1):
+        c = citation_for(n, o.candidate, Value(o.figure.text, o.start, o.end, o.label, "cell"))
+        citations.append(c)
+        operands.append({"text": o.figure.text, "number": str(o.figure.number), "unit": o.figure.unit,
+                         "scale": o.figure.scale, "label": o.label, "period": o.period, "citation": n,
+                         "source": c.source, "start": c.span_start, "end": c.span_end})
+    marks = "".join(f"[{n}]" for n in range(1, len(found) + 1))
+    return Answer(f"{result.value} ({result.formula}) {marks}", citations, value=result.value, kind="computed",
+                  score=min(score.get(id(o.candidate), 0.0) for o in found), operands=operands)
+
+
+def refusal_note(refusal: Refusal) -> str:
+    """What the answer says when the asked computation was not made."""
+    what = {"percent_change": "the percentage change", "share": "the share", "ratio": "the ratio",
+            "compare": "the comparison", "average": "the average", "difference": "the difference",
+            "sum": "the total"}.get(refusal.operation, "it")
+    return f"{NOT_COMPUTED} ({what}): {refusal.reason}."
