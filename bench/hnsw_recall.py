@@ -61,7 +61,7 @@ def vectors(size: int, nq: int, cache: Path) -> tuple[np.ndarray, np.ndarray]:
     from bench.scale import questions
     from index.embedders import SentenceTransformerEmbedder, minilm_folder
 
-    e = SentenceTransformerEmbedder(str(minilm_folder()), backend="onnx-int8", batch_size=64)
+    e = SentenceTransformerEmbedder(str(minilm_folder()), backend="onnx", batch_size=64)
     docs, queries = e.embed_documents(sentences(size)), e.embed_documents(questions(nq))
     cache.mkdir(parents=True, exist_ok=True)
     np.savez(path, docs=docs, queries=queries)

@@ -286,11 +286,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-# int8 through ONNX Runtime: about twice torch fp32's speed on these CPUs, and within a point of its retrieval quality
-# (SQuAD paragraph recall@5 0.890 vs 0.892, seed hit@5 equal; docs/embedder.md). ASSISTANT_MINILM_BACKEND=torch (or
-# onnx) picks another; if the export can't be made, torch is used. Indexes record the same name for every backend:
-# their embeddings differ by a cosine of at most ~0.02, far less than what tells passages apart.
-MINILM_BACKEND = "onnx-int8"
+# fp32 through ONNX Runtime: the same embeddings as torch (cosine ≥ 0.9999) on every CPU, faster than torch. int8
+# (`onnx-int8`) is faster still, but its integer kernels differ by instruction set: on a CPU with AVX-512 VNNI it was
+# within a point of fp32's retrieval quality, on an AVX2-only CPU its embeddings moved enough (lowest cosine 0.987 vs
+# fp32) that a borderline answer changed — answers that depend on the CPU (docs/embedder.md). ASSISTANT_MINILM_BACKEND
+# =torch or onnx-int8 picks another; if the export can't be made, torch is used. Indexes record the same name for every
+# backend: their embeddings differ by a cosine of at most ~0.02, far less than what tells passages apart.
+MINILM_BACKEND = "onnx"
 
 
 def load_minilm(allow_downloads: bool = False) -> SentenceTransformerEmbedder:

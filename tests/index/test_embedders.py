@@ -80,7 +80,7 @@ def test_minilm_is_the_default_and_knows_paraphrases(real_embedder, monkeypatch)
     monkeypatch.delenv("ASSISTANT_EMBEDDER", raising=False)
     assert Settings().embedder == "minilm"
     assert real_embedder.name == MINILM_NAME and real_embedder.dim == 384
-    assert real_embedder.backend == "onnx-int8"  # the adopted backend (docs/embedder.md); exported on first use
+    assert real_embedder.backend == "onnx"  # the adopted backend (docs/embedder.md); exported on first use
     q = real_embedder.embed_query("How many bicycles did the Lisbon factory turn out last spring?")
     docs = real_embedder.embed_documents(["The Lisbon plant manufactured 12,000 bicycles between March and May.",
                                           "The choir rehearses on Thursday evenings in the old library."])
