@@ -15,9 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.types import map_offset
-
 from .dates import find_date
+from .types import map_offset
 
 # A line repeated this often in one page is chrome (tickers, share buttons, cookie banners), not content.
 REPEAT_THRESHOLD = 3

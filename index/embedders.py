@@ -24,8 +24,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.errors import EmbedderUnavailable
-
+from .errors import EmbedderUnavailable
 from .memo import Memo
 from .tokens import word_tokens
 

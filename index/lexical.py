@@ -23,16 +23,15 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from assistant.types import Chunk
-
 from .memo import Memo
 from .records import ChunkRecords
 from .tokens import TOKEN_PATTERN, word_tokens
+from .types import Chunk
 
 BM25_SUBDIR = "bm25"
 STAMP = "generation.json"
 SAVE_LOCK = "bm25.lock"
-INGEST_LOCK = "ingest.lock"  # held by the ingest (index.pipeline.ingest_lock)
+INGEST_LOCK = "ingest.lock"  # held by the ingest (index.locks.ingest_lock)
 TMP_PREFIX = "bm25.tmp-"
 OLD_PREFIX = "bm25.old-"
 NO_TERM = "\x00"

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.types import Chunk
-
 from .memo import Memo
+from .types import Chunk
 
 BLOB = "records.bin"
 OFFSETS = "records.offsets.npy"
