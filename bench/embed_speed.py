@@ -24,12 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 def chunk_texts(n: int) -> list[str]:
     from bench.synth import generate
-    from index.pipeline import _Job, _prepare_file
+    from index.prepare import Job, prepare_file
 
     texts: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in generate(Path(tmp), n):
-            _, pending, _ = _prepare_file(_Job(path, 10**8, 120, 24, None))
+            _, pending, _ = prepare_file(Job(path, 10**8, 120, 24, None))
             texts += [c.text for c in pending.chunks]
     return texts[:n]
 

@@ -30,7 +30,7 @@ def ingest_stages(chunks: int) -> dict[str, float]:
     from index.documents import build_documents
     from index.embedders import HashingEmbedder
     from index.lexical import analyze
-    from index.pipeline import warm_up
+    from index.prepare import warm_up
     from index.readers import read_source
     from index.tokens import word_tokens
 

@@ -7,29 +7,24 @@ hash) is written. A file whose marker does not carry its current hash is process
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sys
-import threading
 import time
 from collections import deque
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from assistant.errors import IndexLocked
-from assistant.types import Chunk, IngestReport
-
-from .chunking import chunk_document
-from .documents import build_documents
 from .embedders import Embedder
 from .lexical import LexicalIndex, analyze
-from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
+from .locks import ingest_lock
+from .prepare import Job, Pending, build_lexical, prepare_file
+from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes
 from .records import ChunkRecords
 from .store import ChromaStore
-from .tokens import word_tokens
+from .types import Chunk, IngestReport
 from .worker import Helper, WorkerGone
 
 BATCH_CHUNKS = 1000
@@ -41,78 +36,8 @@ WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported
 # of source because the results wait on disk (~4x their source's size): 16 MB is ~27,000 of the benchmark's chunks.
 HELPER_AHEAD_BYTES = 16_000_000
 HELPER_AHEAD_FILES = 800  # and in files: the results' names wait in a pipe (64 KB) the helper would block on
-EMBED_SLICE = 1000  # chunks embedded at once while preparing a file
 MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
 _IDLE = object()
-
-
-@dataclass
-class _Pending:
-    source: str
-    chunks: list[Chunk]
-    terms: list[str]  # per chunk, its BM25 terms (see lexical.analyze)
-    vectors: object = None  # np.ndarray when embedded while preparing
-    documents: int = 0
-
-
-@dataclass(frozen=True)
-class _Job:
-    path: Path
-    max_bytes: int
-    chunk_size: int
-    chunk_overlap: int
-    embedder: object | None  # embedded while preparing when the embedder can travel to the helper (the offline one)
-    remember: bool = False  # keep the chunks' BM25 terms in this (helper) process for `_build_lexical`
-
-
-# The BM25 terms of the chunks the helper process prepared in this ingest, kept on its side: after its last file it
-# builds the BM25 index from them while the parent is still writing the last batches to Chroma (building it in the
-# parent afterwards was a tenth of a large ingest's time).
-_prepared_terms: dict[str, str] = {}
-
-
-def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
-    """Read, clean, chunk (maybe embed) one file and find its BM25 terms: runs in the helper for large ingests."""
-    try:
-        text = read_source(job.path, job.max_bytes)
-    except Unreadable as exc:
-        return str(job.path), None, str(exc)
-    docs = build_documents(text)
-    chunks = [c for d in docs for c in chunk_document(d, job.chunk_size, job.chunk_overlap)]
-    if not chunks:
-        return str(job.path), None, "no text left after cleaning"
-    chunks = [replace(c, chunk_count=len(chunks)) for c in chunks]  # every chunk records its file's chunk count
-    texts = [c.text for c in chunks]
-    tokens = list(map(word_tokens, texts))  # for BM25, and for the offline embedder
-    vectors = None
-    if job.embedder is not None:  # in slices: one file can hold tens of thousands of chunks (memory, issue 20 #11)
-        import numpy as np
-
-        with_tokens = getattr(job.embedder, "takes_word_tokens", False)
-        vectors = np.vstack([
-            job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE], tokens=tokens[lo : lo + EMBED_SLICE])
-            if with_tokens else job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE])
-            for lo in range(0, len(texts), EMBED_SLICE)
-        ])
-    terms = analyze(texts, tokens)
-    if job.remember:
-        _prepared_terms.update(zip((c.id for c in chunks), terms))
-    return str(job.path), _Pending(text.path, chunks, terms, vectors, len(docs)), None
-
-
-def _build_lexical(_: object = None) -> LexicalIndex:
-    """The BM25 index of every chunk this process prepared with `remember` (run in the helper after its last file)."""
-    ids, terms = list(_prepared_terms), list(_prepared_terms.values())
-    _prepared_terms.clear()
-    return LexicalIndex.build(ids, terms)
-
-
-def warm_up() -> None:
-    """Import what preparing a file needs (a helper process does this while the parent opens the store)."""
-    from .chunking import _splitter
-
-    _splitter(120, 24)
-    import mmh3  # noqa: F401
 
 
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
@@ -170,36 +95,6 @@ def _size(path: Path) -> int:
         return 0  # reported when it is read
 
 
-_held_locks: set[tuple[Path, int]] = set()  # (index directory, thread) of the ingest locks this process holds
-
-
-@contextmanager
-def ingest_lock(index_dir: Path, reentrant: bool = False) -> Iterator[None]:
-    """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
-    key = (Path(index_dir).resolve(), threading.get_ident())
-    if reentrant and key in _held_locks:  # this thread holds it already (an ingest opening a store that repairs itself)
-        yield
-        return
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir / "ingest.lock"
-    with open(lock_path, "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            raise IndexLocked(str(index_dir), fh.read().strip() or "another process") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        _held_locks.add(key)
-        try:
-            yield
-        finally:
-            _held_locks.discard(key)
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 class _TotalEstimate:
     """The ingest's total chunk count, estimated from the chunks per byte of the files prepared so far."""
 
@@ -251,7 +146,7 @@ class Ingestor:
             helper = stack.enter_context(Helper()) if _helper_pays(files) else None
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
-            batch: list[_Pending] = []
+            batch: list[Pending] = []
             # Counted in chunks as they are written (embedding included), so it shows chunks/s; the total is
             # estimated from the bytes of the files read so far, so it shows the time left.
             self._bar = bar = tqdm(total=None, desc="ingest", unit="chunk", disable=None if progress else True,
@@ -310,20 +205,20 @@ class Ingestor:
         (This process preparing files itself while it waits was measured: slower.) After the last file the helper
         is asked for the BM25 index of what it prepared (`_helper_lexical` collects it)."""
         travels = getattr(self.embedder, "picklable", False)
-        jobs = deque(_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
+        jobs = deque(Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
                           self.embedder if travels else None) for p in todo)
-        sent: deque[tuple[_Job, int]] = deque()  # with each job, its file's size
+        sent: deque[tuple[Job, int]] = deque()  # with each job, its file's size
         ahead = 0  # bytes of the files sent whose results are not received yet
         if helper is not None:
             try:
                 while jobs or sent:
                     while jobs and (not sent or (len(sent) < HELPER_AHEAD_FILES and ahead < HELPER_AHEAD_BYTES)):
                         job = jobs.popleft()
-                        helper.submit(_prepare_file, replace(job, remember=True))
+                        helper.submit(prepare_file, replace(job, remember=True))
                         sent.append((job, _size(job.path)))
                         ahead += sent[-1][1]
                     if not jobs and not self._lexical_coming:
-                        helper.submit(_build_lexical, None)
+                        helper.submit(build_lexical, None)
                         self._lexical_coming = True
                     if not helper.ready():
                         yield _IDLE
@@ -334,7 +229,7 @@ class Ingestor:
                 logging.getLogger(__name__).warning("%s; preparing the remaining files in this process", exc)
                 jobs.extendleft(job for job, _ in reversed(sent))
                 self._lexical_coming = False
-        yield from map(_prepare_file, jobs)
+        yield from map(prepare_file, jobs)
 
     def _helper_lexical(self, helper: Helper | None) -> LexicalIndex | None:
         """The BM25 index the helper built after its last file, if it was asked for one and delivers it."""
@@ -346,7 +241,7 @@ class Ingestor:
             logging.getLogger(__name__).warning("the ingest helper could not build the BM25 index: %s", exc)
             return None
 
-    def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+    def _flush(self, batch: list[Pending], report: IngestReport) -> None:
         import numpy as np
 
         if self._generation is None:

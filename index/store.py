@@ -21,9 +21,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
-                              StoreUnavailable)
-from assistant.types import Chunk
+from .errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
+                     StoreUnavailable)
+from .types import Chunk
 
 CHROMA_SUBDIR = "chroma"
 # Records per page when reading the whole collection: each page costs a scan past the records before it, so at 100k
@@ -237,7 +237,7 @@ class ChromaStore:
         import sys
 
         from .embedders import make_embedder, spec_of
-        from .pipeline import ingest_lock
+        from .locks import ingest_lock
 
         print(f"the vector index at {self.location} is damaged ({problem}); rebuilding it from the stored records",
               file=sys.stderr)

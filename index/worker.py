@@ -98,7 +98,7 @@ def _serve(spool: Path) -> None:
     sys.stdout = sys.stderr  # a stray print must not corrupt the result channel
     jobs: queue.SimpleQueue = queue.SimpleQueue()
     threading.Thread(target=_read_jobs, args=(channel_in, jobs), daemon=True).start()
-    from index.pipeline import warm_up
+    from index.prepare import warm_up
 
     warm_up()  # the jobs' imports happen before the first job arrives
 

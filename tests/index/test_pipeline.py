@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.errors import EmbedderMismatch, IndexLocked
-from index.pipeline import ingest_lock
+from index.locks import ingest_lock
 
 
 def _all_text(a: Assistant) -> list[str]:

@@ -49,7 +49,7 @@ def test_bm25_savers_in_several_processes_never_collide(tmp_path):
 HOLD_INGEST_LOCK = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from index.pipeline import ingest_lock
+    from index.locks import ingest_lock
 
     with ingest_lock(Path(sys.argv[1])):
         print("locked", flush=True)
