@@ -45,6 +45,11 @@ THRESHOLDS = {
 }
 
 
+# `assistant eval`: this module is a plug-in command of the `assistant` CLI (assistant.cli.plugin_commands)
+COMMAND = "eval"
+HELP = "run the question-answer evaluation set"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=Path,
                    help="evaluation file: the project's JSONL (default eval/qa.jsonl), SQuAD 2.0 JSON or TAT-QA JSON")
@@ -69,7 +74,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_items(path: Path, split: str = "all") -> list[dict]:
     """The JSONL set's items (of one split: an item without a "split" field belongs to dev)."""
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     items = []
     try:
@@ -304,11 +309,11 @@ def run_from_args(args, settings) -> int:
 
 
 def run_jsonl(args, settings, path: Path) -> int:
-    from assistant.core import Assistant
+    from assistant import Assistant
 
     if args.index_dir is None and settings.chroma_url is None:
         settings = settings.model_copy(update={"index_dir": args.out / "index"})
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     if args.sample is not None:
         raise ConfigError("--sample is for SQuAD and TAT-QA files; a JSONL set is asked in full (use --split)")
@@ -333,7 +338,7 @@ def run_jsonl(args, settings, path: Path) -> int:
 
 
 def run_benchmark(args, settings, path: Path, kind: str) -> int:
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     from . import benchmarks
 

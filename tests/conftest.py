@@ -10,6 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# `assistant eval` is a plug-in command (assistant.cli.plugin_commands): found through the installed entry point, or,
+# in a checkout whose installed metadata predates it, through this
+os.environ.setdefault("ASSISTANT_PLUGINS", "eval.runner")
 
 REPO = Path(__file__).resolve().parent.parent
 # beside the checkout (../shared/corpus), or beside the folder holding it (a git worktree under ../wt/NAME)
