@@ -283,8 +283,8 @@ class Ingestor:
     def _write(self, chunks: list[Chunk], vectors, markers: set[str] = frozenset(), new: bool = False) -> None:
         """Write to Chroma, and keep each chunk's record for the local copy saved with the BM25 index."""
         written = self.store.upsert(chunks, vectors, markers=markers, new=new)
-        for c, meta in zip(chunks, written):
-            self._records.add(c.id, c.source, meta[Chunk._BLOB])
+        for c, stored in zip(chunks, written):
+            self._records.add(c.id, c.source, stored)
 
     def _rebuild_lexical(self, prebuilt: LexicalIndex | None = None) -> None:
         """BM25 and the local chunk records over every chunk in the store. `prebuilt` (the helper's BM25 index, over

@@ -6,7 +6,7 @@ few microseconds. Chroma stays the source of truth: this copy is filled by the i
 with the BM25 index under one generation stamp (so it is replaced or rebuilt exactly when the BM25 index is), and a
 chunk it does not hold is read from Chroma.
 
-On disk: `records.bin`, each record's source path then its stored JSON (`Chunk.stored_json`), UTF-8, back to back;
+On disk: `records.bin`, each record's source path then its stored JSON (`index.store.stored_json`), UTF-8, back to back;
 `records.offsets.npy`, where each of those strings starts (2n + 1 positions); `records.ids`, the chunk ids in the
 same order, one a line. The blob is memory-mapped on load, so opening costs little however large the collection,
 and only the records asked for are decoded. While an ingest fills it, the records are one growing buffer: a
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .memo import Memo
+from .store import chunk_from_stored, stored_json
 from .types import Chunk
 
 BLOB = "records.bin"
@@ -55,7 +56,7 @@ class ChunkRecords:
 
     def add_chunk(self, chunk: Chunk) -> None:
         """Append `chunk`'s record as Chroma holds it (the file hash only on a file's marker chunk, which has one)."""
-        self.add(chunk.id, chunk.source, chunk.stored_json(marker=bool(chunk.file_hash)))
+        self.add(chunk.id, chunk.source, stored_json(chunk, marker=bool(chunk.file_hash)))
 
     def get(self, ids: list[str]) -> dict[str, Chunk]:
         """The chunks among `ids` held here."""
@@ -65,7 +66,7 @@ class ChunkRecords:
     def _decode(self, chunk_id: str) -> Chunk:
         o, n, blob = self._offsets, 2 * self._position[chunk_id], self._blob
         source, stored = blob[o[n] : o[n + 1]], blob[o[n + 1] : o[n + 2]]
-        return Chunk.from_stored(chunk_id, source.decode("utf-8"), stored.decode("utf-8"))
+        return chunk_from_stored(chunk_id, source.decode("utf-8"), stored.decode("utf-8"))
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
