@@ -14,7 +14,7 @@ from pathlib import Path
 
 from index.embedders import Embedder
 from index.lexical import LexicalIndex
-from index.store import ChromaStore
+from index.store import Store
 
 from .types import Chunk, Hit
 
@@ -79,7 +79,7 @@ def rrf(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None =
 
 
 class HybridRetriever:
-    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, reranker=None):
+    def __init__(self, store: Store, embedder: Embedder, index_dir: Path, reranker=None):
         self.store = store
         self.embedder = embedder
         self.index_dir = Path(index_dir)

@@ -23,7 +23,7 @@ from .locks import ingest_lock
 from .prepare import Job, Pending, build_lexical, prepare_file
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes
 from .records import ChunkRecords
-from .store import ChromaStore
+from .store import Store
 from .types import Chunk, IngestReport
 from .worker import Helper, WorkerGone
 
@@ -110,7 +110,7 @@ class _TotalEstimate:
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore | Callable[[], ChromaStore], embedder: Embedder, index_dir: Path,
+    def __init__(self, store: Store | Callable[[], Store], embedder: Embedder, index_dir: Path,
                  chunk_size: int = 120, chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
         self._store = store  # or a function that opens it: then opening overlaps with the helper's start-up
         self.embedder = embedder
@@ -125,7 +125,7 @@ class Ingestor:
         self._bar = None  # the progress bar of the running ingest (chunks written)
 
     @property
-    def store(self) -> ChromaStore:
+    def store(self) -> Store:
         if callable(self._store):
             self._store = self._store()
         return self._store

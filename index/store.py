@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
@@ -113,6 +113,58 @@ def _chunk_from_flat_record(id: str, text: str, meta: dict) -> Chunk:
 class FileState:
     file_hash: str
     chunk_count: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the ingest (`index.pipeline`), the BM25 side (`index.lexical`) and retrieval (`assistant.retrieval`) ask of
+    a vector store. `ChromaStore` is the one implementation; `tests/index/test_store_contract.py` holds it to this
+    contract on embedded Chroma and on a Chroma server."""
+
+    location: str  # where it lives, for messages: the index directory or the server's URL
+
+    @property
+    def embedder_name(self) -> str:
+        """The embedder the collection was built with."""
+
+    @property
+    def generation(self) -> str:
+        """A stamp that changes before every write (derived indexes compare theirs to it)."""
+
+    def new_generation(self) -> str:
+        """Mark the collection as changing; called before any write."""
+
+    def count(self) -> int: ...
+
+    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
+               new: bool = False) -> list[str]:
+        """Write chunks with their vectors (`markers`: ids of the chunks that record their file's state);
+        returns each chunk's stored record."""
+
+    def delete(self, ids: list[str]) -> None: ...
+
+    def delete_source(self, source: str) -> int:
+        """Remove a file's chunks; how many there were."""
+
+    def ids_for_sources(self, sources: list[str]) -> dict[str, set[str]]: ...
+
+    def file_states(self) -> dict[str, FileState]:
+        """Per file: the hash and chunk count its marker chunk records."""
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]:
+        """The chunks among `ids` that exist."""
+
+    def all_ids(self) -> list[str]: ...
+
+    def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks, nearest first."""
+
+    def all_chunks(self) -> Iterator[Chunk]: ...
+
+    def all_chunks_with_embeddings(self) -> Iterator[tuple[Chunk, np.ndarray]]: ...
+
+    def documents(self) -> list[dict]:
+        """One row per document: source, title, date, chunk count."""
 
 
 def _client(index_dir: Path, chroma_url: str | None, create: bool):
