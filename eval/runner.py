@@ -14,12 +14,14 @@ import argparse
 import json
 import sys
 import time
+from importlib.resources import files
 from pathlib import Path
 
 from . import metrics
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_QA = HERE / "qa.jsonl"
+# package data (pyproject.toml), so `assistant eval` runs from an installed wheel; a Path, as PATH arguments are
+# (pip installs a wheel as plain files)
+DEFAULT_QA = Path(str(files(__package__) / "qa.jsonl"))
 SPLITS = ("dev", "test", "all")
 # gate flag → (metric key in the project's row, "min" | "max"); JSONL sets and benchmarks share the flags whose
 # metric they both report (f1)
