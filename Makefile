@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow install install-dev browser bench eval clean
+.PHONY: run test test-unit test-slow install install-dev browser bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -71,6 +71,10 @@ eval: install
 	$(EVAL) $(TATQA) --out $(EVAL_OUT)/tatqa
 	$(BIN)/python -m eval.combined --out eval/REPORT.md dev=$(EVAL_OUT)/dev test=$(EVAL_OUT)/test \
 		second=$(EVAL_OUT)/second squad=$(EVAL_OUT)/squad tatqa=$(EVAL_OUT)/tatqa
+
+# The unit tier only (pytest markers, see tests/conftest.py): pure functions, ~20 s.
+test-unit: install-dev
+	$(BIN)/python -m pytest -q -m unit
 
 # The 50-SIGKILL ingest test (tests/reliability/test_kill.py): minutes, so not in `make test`.
 test-slow: install-dev

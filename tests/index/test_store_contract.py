@@ -10,17 +10,8 @@ import pytest
 
 from index.store import ChromaStore, FileState, Store
 from index.types import Chunk
-from tests.conftest import start_chroma_server
 
 DIM = 8
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    proc, url = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
-    yield url
-    proc.kill()
-    proc.wait()
 
 
 @pytest.fixture(params=["embedded", "server"])
