@@ -32,7 +32,7 @@ def ingest_stages(chunks: int) -> dict[str, float]:
     from index.lexical import analyze
     from index.prepare import warm_up
     from index.readers import read_source
-    from index.tokens import word_tokens
+    from index.language import word_tokens
 
     warm_up()
     embedder = HashingEmbedder()

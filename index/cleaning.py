@@ -112,7 +112,7 @@ def strip_invisible(text: str) -> str:
 
 def normalize_question(text: str) -> str:
     """A question as the index sees text: invisible characters removed, then NFKC (full-width letters, ligatures and
-    superscripts as their plain forms, as `index.tokens.word_tokens` indexes them)."""
+    superscripts as their plain forms, as `index.language.word_tokens` indexes them)."""
     return unicodedata.normalize("NFKC", strip_invisible(text))
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import EmbedderUnavailable
 from .memo import Memo
-from .tokens import word_tokens
+from .language import word_tokens
 
 
 @runtime_checkable
@@ -72,7 +72,7 @@ class HashingEmbedder:
         self.__init__(state["dim"])
 
     def embed_documents(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
-        """`tokens`, when given, are `index.tokens.word_tokens` of each text (ingestion finds them once for this and
+        """`tokens`, when given, are `index.language.word_tokens` of each text (ingestion finds them once for this and
         for BM25)."""
         words, chars = zip(*map(self._features, texts, tokens or map(word_tokens, texts))) if texts else ((), ())
         vecs = _normalised(self._counts(words)) + self.CHAR_WEIGHT * _normalised(self._counts(chars))

@@ -25,7 +25,7 @@ import numpy as np
 
 from .memo import Memo
 from .records import ChunkRecords
-from .tokens import TOKEN_PATTERN, word_tokens
+from .language import TOKEN_PATTERN, index_stopwords, new_stemmer, word_tokens
 from .types import Chunk
 
 BM25_SUBDIR = "bm25"
@@ -37,24 +37,16 @@ OLD_PREFIX = "bm25.old-"
 NO_TERM = "\x00"
 
 
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def analyze(texts: list[str], tokens: list[list[str]] | None = None) -> list[str]:
     """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
     the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
     (held equal by tests/index/test_lexical.py). Written out with a token → term memo so the per-token work stays
     in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
     ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection.
-    `tokens`, when given, are `index.tokens.word_tokens` of each text."""
+    `tokens`, when given, are `index.language.word_tokens` of each text."""
     global _TERMS
     if _TERMS is None:
-        from bm25s.stopwords import STOPWORDS_EN
-
-        stop, stem = frozenset(STOPWORDS_EN), _stemmer().stemWord
+        stop, stem = index_stopwords(), new_stemmer().stemWord
         _TERMS = Memo(lambda token: "" if token in stop else stem(token))  # token → term ("" for a stop word)
     term = _TERMS.__getitem__
     return [" ".join(filter(None, map(term, toks))) for toks in (tokens or map(word_tokens, texts))]
@@ -67,7 +59,7 @@ class LexicalIndex:
     def __init__(self, engine=None, ids: list[str] | None = None, records: ChunkRecords | None = None):
         self._engine = engine  # a bm25s.BM25
         self._ids = ids or []  # chunk id per bm25s document
-        self._stemmer = _stemmer() if engine is not None else None
+        self._stemmer = new_stemmer() if engine is not None else None
         self.size = len(self._ids)
         self.records = records  # the chunks themselves, saved and loaded with the index (None: read from Chroma)
 
@@ -84,7 +76,7 @@ class LexicalIndex:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._stemmer = _stemmer() if self._engine is not None else None
+        self._stemmer = new_stemmer() if self._engine is not None else None
 
     @classmethod
     def build(cls, ids: list[str], terms: list[str], records: ChunkRecords | None = None) -> "LexicalIndex":
@@ -194,7 +186,7 @@ class LexicalIndex:
         import bm25s
 
         k = max(1, min(k, self.size))
-        if not query.isascii():  # as the chunks' terms were made (`index.tokens.word_tokens`)
+        if not query.isascii():  # as the chunks' terms were made (`index.language.word_tokens`)
             query = unicodedata.normalize("NFKC", query)
         try:
             # As BM25Retriever does: the query is stemmed but keeps its stop words (they have no postings).

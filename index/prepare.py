@@ -10,7 +10,7 @@ from .chunking import chunk_document
 from .documents import build_documents
 from .lexical import LexicalIndex, analyze
 from .readers import Unreadable, read_source
-from .tokens import word_tokens
+from .language import word_tokens
 from .types import Chunk
 
 EMBED_SLICE = 1000  # chunks embedded at once while preparing a file

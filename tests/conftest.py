@@ -135,7 +135,7 @@ def hash_embedder():
 UNIT_MODULES = {
     "tests/test_layers.py",
     "tests/index/test_chunking.py", "tests/index/test_cleaning.py", "tests/index/test_documents.py",
-    "tests/index/test_records_format.py",
+    "tests/index/test_records_format.py", "tests/index/test_language.py",
     "tests/eval/test_benchmark_metrics.py", "tests/eval/test_combined.py", "tests/eval/test_formats.py",
     "tests/eval/test_metrics.py",
     "tests/eval/test_eval_data.py",
