@@ -1,0 +1,129 @@
+"""Each piece of performance machinery, with and without it, in one run (issue 22: keep what buys >= 20% on a
+stated target). Targets (docs/benchmarks.md): ingest >= 1,000 chunks/s with the offline embedder at ~10k chunks
+(>= 300 with the model, where embedding is most of the time); a query <= 100 ms.
+
+- the ingest helper process (`index.worker`, scheduled by `index.pipeline`): first ingest of a synthetic collection,
+  helper forced on / off, alternately;
+- the local copy of the chunks' records (`index.records`): retrieval p50 on that index, chunks read from the copy /
+  from Chroma, alternately;
+- the memos (`index.memo`) of BM25 terms and of the offline embedder's features: the preparation stages they serve,
+  with / without, alternately.
+
+    python bench/machinery.py [--chunks 10000] [--pairs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.synth import generate  # noqa: E402
+
+
+def ingest_seconds(docs: Path, index_dir: Path, helper: bool) -> tuple[float, int]:
+    from assistant import Assistant
+    from index import pipeline
+
+    pipeline._helper_pays = lambda files: helper
+    a = Assistant(index_dir=index_dir, embedder="hash")
+    a.embedder
+    t0 = time.perf_counter()
+    report = a.ingest([docs], progress=False)
+    return time.perf_counter() - t0, report.chunks_added
+
+
+def query_p50(index_dir: Path, records: bool, questions: list[str]) -> dict[str, float]:
+    """Median ms of a retrieval and of a whole answer."""
+    from assistant import Assistant
+
+    a = Assistant(index_dir=index_dir, embedder="hash")
+    a.ask(questions[0])
+    lexical = a.retriever.lexical()
+    kept = lexical.records
+    lexical.records = kept if records else None
+    out = {}
+    for name, fn in (("retrieve", lambda q: a.retrieve(q, k=12)), ("ask", a.ask)):
+        times = []
+        for q in questions:
+            t0 = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = statistics.median(times)
+    lexical.records = kept
+    return out
+
+
+class _NoMemo(dict):
+    """A Memo that remembers nothing: each lookup computes."""
+
+    def __init__(self, compute, limit: int = 0):
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key):
+        return self._compute(key)
+
+
+def stage_seconds(texts: list[str], memo: bool) -> dict[str, float]:
+    from index import embedders, lexical, memo as memo_module
+    from index.language import word_tokens
+
+    kind = memo_module.Memo if memo else _NoMemo
+    lexical.Memo = embedders.Memo = kind
+    lexical._TERMS = None
+    tokens = list(map(word_tokens, texts))
+    t0 = time.process_time()
+    lexical.analyze(texts, tokens)
+    t1 = time.process_time()
+    embedders.HashingEmbedder(256).embed_documents(texts, tokens=tokens)
+    t2 = time.process_time()
+    lexical.Memo = embedders.Memo = memo_module.Memo
+    lexical._TERMS = None
+    return {"bm25_terms_s": t1 - t0, "hash_embed_s": t2 - t1}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chunks", type=int, default=10000)
+    ap.add_argument("--pairs", type=int, default=3)
+    args = ap.parse_args()
+    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8")][:80]
+    out: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        docs = tmp / "docs"
+        generate(docs, args.chunks)
+        for n in range(args.pairs):
+            for helper in ((True, False) if n % 2 == 0 else (False, True)):
+                seconds, chunks = ingest_seconds(docs, tmp / f"ix-{n}-{helper}", helper)
+                out.setdefault(f"ingest chunks/s, helper {'on' if helper else 'off'}", []).append(chunks / seconds)
+        index_dir = tmp / "ix-0-True"
+        for n in range(args.pairs):
+            for records in ((True, False) if n % 2 == 0 else (False, True)):
+                for name, p50 in query_p50(index_dir, records, questions).items():
+                    out.setdefault(f"{name} p50 ms, records {'copy' if records else 'from Chroma'}", []).append(p50)
+        from index.pipeline import Ingestor  # noqa: F401  (imports before the clock)
+        from index.store import chunk_from_record  # noqa: F401
+
+        from assistant import Assistant
+
+        texts = [c.text for c in Assistant(index_dir=index_dir, embedder="hash").store.all_chunks()]
+        for n in range(args.pairs):
+            for memo in ((True, False) if n % 2 == 0 else (False, True)):
+                for stage, seconds in stage_seconds(texts, memo).items():
+                    out.setdefault(f"{stage} (CPU), memo {'on' if memo else 'off'}", []).append(seconds)
+    print(f"{args.chunks} synthetic chunks (hash embedder), {args.pairs} alternating pairs:")
+    for key, values in out.items():
+        print(f"  {key:<44} median {statistics.median(values):9.2f}   runs {', '.join(f'{v:.2f}' for v in values)}")
+
+
+if __name__ == "__main__":
+    main()
