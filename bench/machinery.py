@@ -2,8 +2,8 @@
 stated target). Targets (docs/benchmarks.md): ingest >= 1,000 chunks/s with the offline embedder at ~10k chunks
 (>= 300 with the model, where embedding is most of the time); a query <= 100 ms.
 
-- the ingest helper process (`index.worker`, scheduled by `index.pipeline`): first ingest of a synthetic collection,
-  helper forced on / off, alternately;
+- (the ingest helper process, removed after this measured it: 504-529 chunks/s with it, 577-613 without; see
+  docs/architecture.md)
 - the local copy of the chunks' records (`index.records`): retrieval p50 on that index, chunks read from the copy /
   from Chroma, alternately;
 - the memos (`index.memo`) of BM25 terms and of the offline embedder's features: the preparation stages they serve,
@@ -28,11 +28,9 @@ sys.path.insert(0, str(ROOT))
 from bench.synth import generate  # noqa: E402
 
 
-def ingest_seconds(docs: Path, index_dir: Path, helper: bool) -> tuple[float, int]:
+def ingest_seconds(docs: Path, index_dir: Path) -> tuple[float, int]:
     from assistant import Assistant
-    from index import pipeline
 
-    pipeline._helper_pays = lambda files: helper
     a = Assistant(index_dir=index_dir, embedder="hash")
     a.embedder
     t0 = time.perf_counter()
@@ -101,11 +99,9 @@ def main() -> None:
         tmp = Path(tmp)
         docs = tmp / "docs"
         generate(docs, args.chunks)
-        for n in range(args.pairs):
-            for helper in ((True, False) if n % 2 == 0 else (False, True)):
-                seconds, chunks = ingest_seconds(docs, tmp / f"ix-{n}-{helper}", helper)
-                out.setdefault(f"ingest chunks/s, helper {'on' if helper else 'off'}", []).append(chunks / seconds)
-        index_dir = tmp / "ix-0-True"
+        index_dir = tmp / "ix"
+        seconds, chunks = ingest_seconds(docs, index_dir)
+        out["ingest chunks/s"] = [chunks / seconds]
         for n in range(args.pairs):
             for records in ((True, False) if n % 2 == 0 else (False, True)):
                 for name, p50 in query_p50(index_dir, records, questions).items():

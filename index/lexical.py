@@ -41,8 +41,8 @@ def analyze(texts: list[str], tokens: list[list[str]] | None = None) -> list[str
     """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
     the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
     (held equal by tests/index/test_lexical.py). Written out with a token → term memo so the per-token work stays
-    in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
-    ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection.
+    in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made; one string
+    per chunk is compact to hold for a collection.
     `tokens`, when given, are `index.language.word_tokens` of each text."""
     global _TERMS
     if _TERMS is None:
@@ -70,13 +70,6 @@ class LexicalIndex:
     @property
     def ids(self) -> list[str]:
         return list(self._ids)
-
-    def __getstate__(self) -> dict:  # the ingest helper sends a built index to its parent; a Stemmer won't pickle
-        return {k: v for k, v in self.__dict__.items() if k != "_stemmer"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._stemmer = new_stemmer() if self._engine is not None else None
 
     @classmethod
     def build(cls, ids: list[str], terms: list[str], records: ChunkRecords | None = None) -> "LexicalIndex":

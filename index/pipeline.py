@@ -7,37 +7,21 @@ hash) is written. A file whose marker does not carry its current hash is process
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import time
-from collections import deque
-from contextlib import ExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from .embedders import Embedder
 from .lexical import LexicalIndex, analyze
 from .locks import ingest_lock
-from .prepare import Job, Pending, build_lexical, prepare_file
+from .prepare import Job, Pending, prepare_file
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes
 from .records import ChunkRecords
 from .store import Store
 from .types import Chunk, IngestReport
-from .worker import Helper, WorkerGone
 
 BATCH_CHUNKS = 1000
-PARALLEL_MIN_FILES = 40  # below this, starting the helper process costs more than it saves
-WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported llama-index already (see _helper_pays)
-# How far the helper may run ahead of this process's writes (files sent whose results are not received yet): far
-# enough that the BM25 index it builds after its last file (~7 s at 100k chunks) is ready when this process has
-# written the rest. With a lead of 128 files (~2,500 chunks) this process waited ~6 s for it at 100k. Bounded in bytes
-# of source because the results wait on disk (~4x their source's size): 16 MB is ~27,000 of the benchmark's chunks.
-HELPER_AHEAD_BYTES = 16_000_000
-HELPER_AHEAD_FILES = 800  # and in files: the results' names wait in a pipe (64 KB) the helper would block on
-MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
-_IDLE = object()
 
 
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
@@ -69,25 +53,6 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
     return unique
 
 
-def _helper_pays(files: list[Path]) -> bool:
-    """Whether preparing `files` in a helper process beats preparing them here. The helper first imports llama-index
-    (~1.5 s), then saves the preparation time it overlaps with this process's Chroma writes. In a process that has not
-    imported llama-index, that import is due anyway and overlaps the opening of the store: the helper pays from a few
-    dozen files. In one that has (a server's second ingest, a script's), it pays from ~5,000 chunks of text (~4 MB;
-    measured ad hoc on a 2-core VM, Nov 2026: 1,069 chunks 0.51 s without it, 1.56 s with; 10,759 chunks 5.9 s
-    without, 4.2 s with)."""
-    if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        return False
-    if "llama_index.core" not in sys.modules:
-        return True
-    total = 0
-    for f in files:
-        total += _size(f)
-        if total >= WARM_PARALLEL_MIN_BYTES:
-            return True
-    return False
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -112,7 +77,7 @@ class _TotalEstimate:
 class Ingestor:
     def __init__(self, store: Store | Callable[[], Store], embedder: Embedder, index_dir: Path,
                  chunk_size: int = 120, chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
-        self._store = store  # or a function that opens it: then opening overlaps with the helper's start-up
+        self._store = store  # or a function that opens it (on first use)
         self.embedder = embedder
         self.index_dir = Path(index_dir)
         self.chunk_size = chunk_size
@@ -121,7 +86,6 @@ class Ingestor:
         self._generation: str | None = None
         self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
         self._records = ChunkRecords()  # the same chunks' records, for the local copy saved with the BM25 index
-        self._lexical_coming = False  # the helper was asked for the BM25 index of the files it prepared
         self._bar = None  # the progress bar of the running ingest (chunks written)
 
     @property
@@ -138,12 +102,8 @@ class Ingestor:
         self._generation = None
         self._terms = {}
         self._records = ChunkRecords()
-        self._lexical_coming = False
-        with ingest_lock(self.index_dir), ExitStack() as stack:
+        with ingest_lock(self.index_dir):
             files = discover(paths, report)
-            # Large ingests prepare files in a helper process while this one writes to Chroma. It starts before the
-            # store is opened, so its imports overlap with that.
-            helper = stack.enter_context(Helper()) if _helper_pays(files) else None
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
             batch: list[Pending] = []
@@ -152,13 +112,7 @@ class Ingestor:
             self._bar = bar = tqdm(total=None, desc="ingest", unit="chunk", disable=None if progress else True,
                                    leave=False)
             estimate = _TotalEstimate(sum(map(_size, todo)))
-            for item in self._prepared(todo, helper):
-                if item is _IDLE:  # the helper is still working: write what is ready rather than wait
-                    if sum(len(p.chunks) for p in batch) >= MIN_EARLY_FLUSH:
-                        self._flush(batch, report)
-                        batch = []
-                    continue
-                path, pending, skipped = item
+            for path, pending, skipped in map(prepare_file, self._jobs(todo)):
                 estimate.add(bar, _size(Path(path)), 0 if skipped else len(pending.chunks))
                 if skipped:
                     report.skipped.append((path, skipped))
@@ -175,7 +129,7 @@ class Ingestor:
             if prune:
                 self._prune(states, report)
             if self._generation is not None or not self._lexical_covers_store():
-                self._rebuild_lexical(self._helper_lexical(helper))
+                self._rebuild_lexical()
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -199,47 +153,11 @@ class Ingestor:
             return False
         return True
 
-    def _prepared(self, todo: list[Path], helper: Helper | None):
-        """(path, pending, skip reason) per file, in order: prepared by the helper process when there is one, and
-        then `_IDLE` whenever the next file is not ready yet (so the caller can write what it holds meanwhile).
-        (This process preparing files itself while it waits was measured: slower.) After the last file the helper
-        is asked for the BM25 index of what it prepared (`_helper_lexical` collects it)."""
-        travels = getattr(self.embedder, "picklable", False)
-        jobs = deque(Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
-                          self.embedder if travels else None) for p in todo)
-        sent: deque[tuple[Job, int]] = deque()  # with each job, its file's size
-        ahead = 0  # bytes of the files sent whose results are not received yet
-        if helper is not None:
-            try:
-                while jobs or sent:
-                    while jobs and (not sent or (len(sent) < HELPER_AHEAD_FILES and ahead < HELPER_AHEAD_BYTES)):
-                        job = jobs.popleft()
-                        helper.submit(prepare_file, replace(job, remember=True))
-                        sent.append((job, _size(job.path)))
-                        ahead += sent[-1][1]
-                    if not jobs and not self._lexical_coming:
-                        helper.submit(build_lexical, None)
-                        self._lexical_coming = True
-                    if not helper.ready():
-                        yield _IDLE
-                    result = helper.receive()
-                    ahead -= sent.popleft()[1]
-                    yield result
-            except WorkerGone as exc:  # e.g. killed by the OOM killer: finish here, more slowly
-                logging.getLogger(__name__).warning("%s; preparing the remaining files in this process", exc)
-                jobs.extendleft(job for job, _ in reversed(sent))
-                self._lexical_coming = False
-        yield from map(prepare_file, jobs)
-
-    def _helper_lexical(self, helper: Helper | None) -> LexicalIndex | None:
-        """The BM25 index the helper built after its last file, if it was asked for one and delivers it."""
-        if helper is None or not self._lexical_coming:
-            return None
-        try:
-            return helper.receive()
-        except Exception as exc:  # the parent builds it instead
-            logging.getLogger(__name__).warning("the ingest helper could not build the BM25 index: %s", exc)
-            return None
+    def _jobs(self, todo: list[Path]) -> list[Job]:
+        """One preparation job per file. The offline embedder embeds while a file is prepared, from the word tokens
+        found there for BM25 too; a model embeds a whole batch at once when it is written (`_flush`)."""
+        embedder = self.embedder if getattr(self.embedder, "takes_word_tokens", False) else None
+        return [Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap, embedder) for p in todo]
 
     def _flush(self, batch: list[Pending], report: IngestReport) -> None:
         import numpy as np
@@ -286,17 +204,12 @@ class Ingestor:
         for c, stored in zip(chunks, written):
             self._records.add(c.id, c.source, stored)
 
-    def _rebuild_lexical(self, prebuilt: LexicalIndex | None = None) -> None:
-        """BM25 and the local chunk records over every chunk in the store. `prebuilt` (the helper's BM25 index, over
-        the files it prepared) is used when it holds exactly the store's chunks — a first ingest; otherwise terms
-        and records of this run's chunks come from preparation and writing, the rest are read back from Chroma."""
+    def _rebuild_lexical(self) -> None:
+        """BM25 and the local chunk records over every chunk in the store: terms and records of this run's chunks come
+        from preparation and writing, the rest are read back from Chroma."""
         ids = self.store.all_ids()
         generation = self._generation or self.store.generation
         records = self._records
-        if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids) and all(i in records for i in ids):
-            prebuilt.records = records
-            prebuilt.save(self.index_dir, generation, writer=True)
-            return
         old = self.store.get([i for i in ids if i not in self._terms or i not in records])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
         for c in old.values():

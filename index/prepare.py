@@ -1,5 +1,5 @@
-"""Preparing one file for the index: read, clean, chunk, maybe embed, and find its BM25 terms. Runs in the ingesting
-process, or in the helper process (`index.worker`) for large ingests; `index.pipeline` writes the results."""
+"""Preparing one file for the index: read, clean, chunk, maybe embed, and find its BM25 terms (`index.pipeline` writes
+the results)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .chunking import chunk_document
 from .documents import build_documents
-from .lexical import LexicalIndex, analyze
+from .lexical import analyze
 from .readers import Unreadable, read_source
 from .language import word_tokens
 from .types import Chunk
@@ -31,18 +31,11 @@ class Job:
     max_bytes: int
     chunk_size: int
     chunk_overlap: int
-    embedder: object | None  # embedded while preparing when the embedder can travel to the helper (the offline one)
-    remember: bool = False  # keep the chunks' BM25 terms in this (helper) process for `build_lexical`
-
-
-# The BM25 terms of the chunks the helper process prepared in this ingest, kept on its side: after its last file it
-# builds the BM25 index from them while the parent is still writing the last batches to Chroma (building it in the
-# parent afterwards was a tenth of a large ingest's time).
-_prepared_terms: dict[str, str] = {}
+    embedder: object | None  # the offline embedder, which embeds from the word tokens found here; else None
 
 
 def prepare_file(job: Job) -> tuple[str, Pending | None, str | None]:
-    """Read, clean, chunk (maybe embed) one file and find its BM25 terms: runs in the helper for large ingests."""
+    """Read, clean, chunk (maybe embed) one file and find its BM25 terms: (path, the result or None, why not)."""
     try:
         text = read_source(job.path, job.max_bytes)
     except Unreadable as exc:
@@ -58,27 +51,16 @@ def prepare_file(job: Job) -> tuple[str, Pending | None, str | None]:
     if job.embedder is not None:  # in slices: one file can hold tens of thousands of chunks (memory, issue 20 #11)
         import numpy as np
 
-        with_tokens = getattr(job.embedder, "takes_word_tokens", False)
         vectors = np.vstack([
             job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE], tokens=tokens[lo : lo + EMBED_SLICE])
-            if with_tokens else job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE])
             for lo in range(0, len(texts), EMBED_SLICE)
         ])
     terms = analyze(texts, tokens)
-    if job.remember:
-        _prepared_terms.update(zip((c.id for c in chunks), terms))
     return str(job.path), Pending(text.path, chunks, terms, vectors, len(docs)), None
 
 
-def build_lexical(_: object = None) -> LexicalIndex:
-    """The BM25 index of every chunk this process prepared with `remember` (run in the helper after its last file)."""
-    ids, terms = list(_prepared_terms), list(_prepared_terms.values())
-    _prepared_terms.clear()
-    return LexicalIndex.build(ids, terms)
-
-
 def warm_up() -> None:
-    """Import what preparing a file needs (a helper process does this while the parent opens the store)."""
+    """Import what preparing a file needs (benchmarks call it before starting their clock)."""
     from .chunking import _splitter
 
     _splitter(120, 24)
