@@ -4,10 +4,10 @@ stated target). Targets (docs/benchmarks.md): ingest >= 1,000 chunks/s with the 
 
 - (the ingest helper process, removed after this measured it: 504-529 chunks/s with it, 577-613 without; see
   docs/architecture.md)
-- the local copy of the chunks' records (`index.records`): retrieval p50 on that index, chunks read from the copy /
-  from Chroma, alternately;
-- the memos (`index.memo`) of BM25 terms and of the offline embedder's features: the preparation stages they serve,
-  with / without, alternately.
+- (the local copy of the chunks' records, removed after this measured it: a whole answer's p50 9.9-17.2 ms with it,
+  12.4-15.9 ms reading from Chroma; retrieval 5.2-6.8 and 6.8-8.5 ms)
+- the memos (`index.memo`) of the offline embedder's features: the preparation stage they serve, with / without,
+  alternately (BM25 terms had one too: 0.15-0.19 CPU-s with it, 0.98-1.20 without, of a ~17 s ingest; removed).
 
     python bench/machinery.py [--chunks 10000] [--pairs 3]
 """
@@ -15,7 +15,6 @@ stated target). Targets (docs/benchmarks.md): ingest >= 1,000 chunks/s with the 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -38,27 +37,6 @@ def ingest_seconds(docs: Path, index_dir: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, report.chunks_added
 
 
-def query_p50(index_dir: Path, records: bool, questions: list[str]) -> dict[str, float]:
-    """Median ms of a retrieval and of a whole answer."""
-    from assistant import Assistant
-
-    a = Assistant(index_dir=index_dir, embedder="hash")
-    a.ask(questions[0])
-    lexical = a.retriever.lexical()
-    kept = lexical.records
-    lexical.records = kept if records else None
-    out = {}
-    for name, fn in (("retrieve", lambda q: a.retrieve(q, k=12)), ("ask", a.ask)):
-        times = []
-        for q in questions:
-            t0 = time.perf_counter()
-            fn(q)
-            times.append((time.perf_counter() - t0) * 1000)
-        out[name] = statistics.median(times)
-    lexical.records = kept
-    return out
-
-
 class _NoMemo(dict):
     """A Memo that remembers nothing: each lookup computes."""
 
@@ -71,21 +49,17 @@ class _NoMemo(dict):
 
 
 def stage_seconds(texts: list[str], memo: bool) -> dict[str, float]:
-    from index import embedders, lexical, memo as memo_module
+    from index import embedders, memo as memo_module
     from index.language import word_tokens
 
     kind = memo_module.Memo if memo else _NoMemo
-    lexical.Memo = embedders.Memo = kind
-    lexical._TERMS = None
+    embedders.Memo = kind
     tokens = list(map(word_tokens, texts))
     t0 = time.process_time()
-    lexical.analyze(texts, tokens)
-    t1 = time.process_time()
     embedders.HashingEmbedder(256).embed_documents(texts, tokens=tokens)
-    t2 = time.process_time()
-    lexical.Memo = embedders.Memo = memo_module.Memo
-    lexical._TERMS = None
-    return {"bm25_terms_s": t1 - t0, "hash_embed_s": t2 - t1}
+    t1 = time.process_time()
+    embedders.Memo = memo_module.Memo
+    return {"hash_embed_s": t1 - t0}
 
 
 def main() -> None:
@@ -93,7 +67,6 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=10000)
     ap.add_argument("--pairs", type=int, default=3)
     args = ap.parse_args()
-    questions = [json.loads(line)["question"] for line in (ROOT / "eval" / "qa.jsonl").open(encoding="utf-8")][:80]
     out: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -102,13 +75,6 @@ def main() -> None:
         index_dir = tmp / "ix"
         seconds, chunks = ingest_seconds(docs, index_dir)
         out["ingest chunks/s"] = [chunks / seconds]
-        for n in range(args.pairs):
-            for records in ((True, False) if n % 2 == 0 else (False, True)):
-                for name, p50 in query_p50(index_dir, records, questions).items():
-                    out.setdefault(f"{name} p50 ms, records {'copy' if records else 'from Chroma'}", []).append(p50)
-        from index.pipeline import Ingestor  # noqa: F401  (imports before the clock)
-        from index.store import chunk_from_record  # noqa: F401
-
         from assistant import Assistant
 
         texts = [c.text for c in Assistant(index_dir=index_dir, embedder="hash").store.all_chunks()]

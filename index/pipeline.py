@@ -17,9 +17,8 @@ from .lexical import LexicalIndex, analyze
 from .locks import ingest_lock
 from .prepare import Job, Pending, prepare_file
 from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes
-from .records import ChunkRecords
 from .store import Store
-from .types import Chunk, IngestReport
+from .types import IngestReport
 
 BATCH_CHUNKS = 1000
 
@@ -85,7 +84,6 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self._generation: str | None = None
         self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
-        self._records = ChunkRecords()  # the same chunks' records, for the local copy saved with the BM25 index
         self._bar = None  # the progress bar of the running ingest (chunks written)
 
     @property
@@ -101,7 +99,6 @@ class Ingestor:
         report = IngestReport()
         self._generation = None
         self._terms = {}
-        self._records = ChunkRecords()
         with ingest_lock(self.index_dir):
             files = discover(paths, report)
             states = self.store.file_states()
@@ -134,7 +131,7 @@ class Ingestor:
         return report
 
     def _lexical_covers_store(self) -> bool:
-        """Whether the saved BM25 index and records are whole and hold exactly the store's chunks, of its generation
+        """Whether the saved BM25 index is whole and holds exactly the store's chunks, of its generation
         (else this ingest repairs them, even when every file is unchanged)."""
         return LexicalIndex.covers(self.index_dir, self.store.generation, self.store.all_ids())
 
@@ -179,15 +176,15 @@ class Ingestor:
         heads = [i for i, m in enumerate(is_marker) if m]
         existing = set().union(*old_ids.values())
         if not existing:  # only new files: one `add`, markers last (a write call is atomic; a cut leaves no marker)
-            self._write([chunks[i] for i in body + heads], vectors[body + heads], markers, new=True)
+            self.store.upsert([chunks[i] for i in body + heads], vectors[body + heads], markers, new=True)
             report.chunks_added += len(chunks)
             return
         fresh = [i for i in body if chunks[i].id not in existing]
         known = [i for i in body if chunks[i].id in existing]
         if fresh:
-            self._write([chunks[i] for i in fresh], vectors[fresh], new=True)
+            self.store.upsert([chunks[i] for i in fresh], vectors[fresh], new=True)
         if known:
-            self._write([chunks[i] for i in known], vectors[known])
+            self.store.upsert([chunks[i] for i in known], vectors[known])
         for p in batch:
             new = {c.id for c in p.chunks}
             old = old_ids[p.source]
@@ -196,26 +193,17 @@ class Ingestor:
             report.chunks_removed += len(stale)
             report.chunks_added += len(new - old)
             report.chunks_unchanged += len(new & old)
-        self._write([chunks[i] for i in heads], vectors[heads], markers)
-
-    def _write(self, chunks: list[Chunk], vectors, markers: set[str] = frozenset(), new: bool = False) -> None:
-        """Write to Chroma, and keep each chunk's record for the local copy saved with the BM25 index."""
-        written = self.store.upsert(chunks, vectors, markers=markers, new=new)
-        for c, stored in zip(chunks, written):
-            self._records.add(c.id, c.source, stored)
+        self.store.upsert([chunks[i] for i in heads], vectors[heads], markers)
 
     def _rebuild_lexical(self) -> None:
-        """BM25 and the local chunk records over every chunk in the store: terms and records of this run's chunks come
-        from preparation and writing, the rest are read back from Chroma."""
+        """BM25 over every chunk in the store: the terms of this run's chunks come from preparation, the rest are read
+        back from Chroma."""
         ids = self.store.all_ids()
         generation = self._generation or self.store.generation
-        records = self._records
-        old = self.store.get([i for i in ids if i not in self._terms or i not in records])
+        old = self.store.get([i for i in ids if i not in self._terms])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
-        for c in old.values():
-            records.add_chunk(c)
-        kept = [i for i in ids if i in terms and i in records]
-        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation, writer=True)
+        kept = [i for i in ids if i in terms]
+        LexicalIndex.build(kept, [terms[i] for i in kept]).save(self.index_dir, generation, writer=True)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

@@ -137,9 +137,8 @@ class Store(Protocol):
     def count(self) -> int: ...
 
     def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
-               new: bool = False) -> list[str]:
-        """Write chunks with their vectors (`markers`: ids of the chunks that record their file's state);
-        returns each chunk's stored record."""
+               new: bool = False) -> None:
+        """Write chunks with their vectors (`markers`: ids of the chunks that record their file's state)."""
 
     def delete(self, ids: list[str]) -> None: ...
 
@@ -439,20 +438,16 @@ class ChromaStore:
 
     # -- chunks -----------------------------------------------------------------------------------
     def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
-               new: bool = False) -> list[str]:
-        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`).
-        Returns each chunk's stored record as written (what `ChunkRecords` keeps beside the BM25 index)."""
+               new: bool = False) -> None:
+        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`)."""
         write = self._col.add if new else self._col.upsert
         step = self._write_batch
         orders = self._write_orders(len(chunks))
-        written = []
         for lo in range(0, len(chunks), step):  # each call is atomic: callers put what must come last, last
             part = chunks[lo : lo + step]
             metadatas = [record_metadata(c, marker=c.id in markers, order=o)
                          for c, o in zip(part, orders[lo : lo + step])]
             write(ids=[c.id for c in part], embeddings=embeddings[lo : lo + step], metadatas=metadatas)
-            written += [m[BLOB] for m in metadatas]
-        return written
 
     def _write_orders(self, n: int) -> list[str]:
         """`n` keys, each greater than any before it (fixed-width hex of a microsecond clock, kept increasing), to lead
