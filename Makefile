@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow install install-dev browser bench eval clean
+.PHONY: run test test-unit test-slow install install-dev browser bench eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -80,6 +80,10 @@ eval: install
 		second=$(EVAL_OUT)/second squad=$(EVAL_OUT)/squad tatqa=$(EVAL_OUT)/tatqa \
 		dev@hash=$(EVAL_OUT)/hash/dev test@hash=$(EVAL_OUT)/hash/test second@hash=$(EVAL_OUT)/hash/second squad@hash=$(EVAL_OUT)/hash/squad \
 		tatqa@hash=$(EVAL_OUT)/hash/tatqa
+
+# The unit tier only (pytest markers, see tests/conftest.py): pure functions, ~20 s.
+test-unit: install-dev
+	$(BIN)/python -m pytest -q -m unit
 
 # The 50-SIGKILL ingest test (tests/reliability/test_kill.py): minutes, so not in `make test`.
 test-slow: install-dev

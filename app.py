@@ -18,11 +18,8 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home, before gradio is imported
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from assistant.core import Assistant, build_assistant  # noqa: E402
-from assistant.errors import AssistantError, ConfigError, IndexNotFound  # noqa: E402
-from assistant.settings import load_settings  # noqa: E402
-from assistant.types import Answer, Citation  # noqa: E402
-from index.readers import SUPPORTED_SUFFIXES  # noqa: E402
+from assistant import (SUPPORTED_SUFFIXES, Answer, Assistant, AssistantError, Citation, ConfigError,  # noqa: E402
+                       IndexNotFound, build_assistant, load_settings)
 
 CSS = """
 .answer-note {padding: 8px 12px; border-radius: 6px; margin-bottom: 8px; font-weight: 600;}
@@ -448,9 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         check_exposure(settings.host, auth, args.insecure)
         assistant = build_assistant(settings)
         if settings.docs:
-            from assistant.cli import format_report
-
-            print(format_report(assistant.ingest([settings.docs], progress=True)), flush=True)
+            print(assistant.ingest([settings.docs], progress=True).summary(), flush=True)
         page = build_page(assistant)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

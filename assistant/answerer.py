@@ -8,11 +8,11 @@ then the decision made here — answer, report a disagreement between sources, o
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from .candidates import Candidate, candidates_from_hits
+from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
 from .question import Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
@@ -24,17 +24,6 @@ ABSTAIN_TEXT = "The documents don't say."
 CONFLICT_RATIO = 0.6  # candidates scoring at least this share of the best one, from another document, may disagree
 VALUE_MARGIN = 0.15  # a typed question may take its value from a candidate this close to the best, if the best has none
 MAX_RELATED = 3
-
-
-@dataclass(frozen=True)
-class Value:
-    """The short answer found in a candidate: its text and its offsets in the candidate's chunk text."""
-
-    text: str
-    start: int
-    end: int
-    described: str  # how the answer states it: "121,300 (Customers, 2024)" for a cell, the span itself otherwise
-    kind: str  # "span" | "cell"
 
 
 class ExtractiveAnswerer:
@@ -173,15 +162,3 @@ def _other_source(a: Candidate, b: Candidate) -> bool:
 def _figure(text: str) -> str:
     """A value's digits, for comparing figures across sources ("6,400 tons" and "6400 t" agree)."""
     return "".join(re.findall(r"[\d.]+", text.replace(",", ""))).strip(".")
-
-
-def citation_for(number: int, c: Candidate, value: Value | None) -> Citation:
-    chunk = c.chunk
-    start, end = c.source_span
-    span_start = span_end = None
-    if value is not None:
-        span_start, span_end = chunk.source_offset(value.start), chunk.source_offset(value.end - 1) + 1
-    context = (c.previous + " " + c.text).strip() if not c.is_row else c.text
-    return Citation(number=number, source=chunk.source, title=chunk.title, date=chunk.date, passage=c.text.strip(),
-                    start=start, end=end, chunk_id=chunk.id, context=context, span_start=span_start,
-                    span_end=span_end, kind=chunk.kind, header=chunk.header)

@@ -57,14 +57,14 @@ def candidates_from_hits(hits: list[Hit]) -> list[Candidate]:
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for hit in hits:
-        for cand in _chunk_candidates(hit.chunk, hit.rank):
+        for cand in chunk_candidates(hit.chunk, hit.rank):
             if cand.key not in seen:
                 seen.add(cand.key)
                 out.append(cand)
     return out
 
 
-def _chunk_candidates(chunk: Chunk, rank: int) -> list[Candidate]:
+def chunk_candidates(chunk: Chunk, rank: int) -> list[Candidate]:
     if chunk.kind == "table_row":
         return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title)]
     out, previous = [], chunk.lead

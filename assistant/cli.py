@@ -1,4 +1,5 @@
-"""`assistant ingest | ask | chat | stats | eval`: thin wrappers over the Python API; errors become clean exits.
+"""`assistant ingest | ask | chat | stats` (and `eval`, a plug-in: see `plugin_commands`): thin wrappers over the
+Python API; errors become clean exits.
 
 Everything printed that comes from a document or a model goes through `terminal_text`: a document must not be able to
 retitle the terminal, move the cursor or hide text with control sequences.
@@ -55,7 +56,11 @@ def _asking(p: argparse.ArgumentParser) -> None:
                    help="answer mode: extractive (quotes the documents) or llm (ASSISTANT_ANSWER_MODE)")
 
 
-def parser() -> argparse.ArgumentParser:
+BUILTIN_COMMANDS = ("ingest", "ask", "chat", "stats")
+
+
+def parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The CLI's parser; `plugins=False` leaves out the plug-in commands (finding them costs ~70 ms of start-up)."""
     ap = argparse.ArgumentParser(prog="assistant", description="Question answering over your documents, with citations.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -78,12 +83,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the statistics and the document list as JSON")
     _common(p)
 
-    p = sub.add_parser("eval", help="run the question-answer evaluation set")
-    from eval.runner import add_arguments
-
-    add_arguments(p)
-    _common(p)
+    for name, command in sorted(plugin_commands().items() if plugins else ()):
+        p = sub.add_parser(name, help=command.HELP)
+        command.add_arguments(p)
+        _common(p)
     return ap
+
+
+PLUGIN_GROUP = "assistant.commands"
+
+
+def plugin_commands() -> dict[str, object]:
+    """Commands that packages above this one add to `assistant` (`assistant eval` is `eval.runner`'s): this package
+    must not import its own users, so they are found at run time, as the entry points of group `assistant.commands`
+    (pyproject.toml declares `eval`'s) and the modules named in ASSISTANT_PLUGINS (comma-separated; for a checkout run
+    without installing it, as PYTEST_PLUGINS does for pytest). A command module has COMMAND (its name), HELP,
+    `add_arguments(parser)` and `run_from_args(args, settings)` returning the exit code."""
+    from importlib import import_module
+    from importlib.metadata import entry_points
+
+    modules = [entry.load() for entry in entry_points(group=PLUGIN_GROUP)]
+    modules += [import_module(name.strip()) for name in os.environ.get("ASSISTANT_PLUGINS", "").split(",")
+                if name.strip()]
+    return {module.COMMAND: module for module in modules}
 
 
 def _settings(args):
@@ -96,7 +118,9 @@ def _settings(args):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = parser(plugins=command not in BUILTIN_COMMANDS).parse_args(argv)
     try:
         return _run(args)
     except AssistantError as exc:
@@ -115,16 +139,15 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args) -> int:
     from .core import build_assistant
 
-    if args.command == "eval":
-        from eval.runner import run_from_args
-
-        return run_from_args(args, _settings(args))
+    if args.command not in BUILTIN_COMMANDS:
+        plugin = plugin_commands()[args.command]
+        return plugin.run_from_args(args, _settings(args))
     if args.command == "ingest":
         _check_paths(args.paths)  # before the index is opened: a wrong path creates nothing
     assistant = build_assistant(_settings(args))
     if args.command == "ingest":
         report = assistant.ingest(args.paths, prune=args.prune, progress=not args.no_progress)
-        emit(format_report(report))
+        emit(report.summary())
         if report.files_read == 0 and report.skipped:
             raise NothingToIngest("none of the files could be read (reasons above)")
         return 0
@@ -200,19 +223,6 @@ def _ensure_index(assistant) -> None:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def format_report(report) -> str:
-    """"2 files: 1 new or changed, 1 unchanged, 0 skipped / chunks: 3 new, 4 unchanged, 0 removed" and the skips."""
-    changed = report.files_read - report.files_unchanged
-    lines = [
-        f"{plural(report.files_read + len(report.skipped), 'file')}: {changed} new or changed, "
-        f"{report.files_unchanged} unchanged, {len(report.skipped)} skipped",
-        f"chunks: {report.chunks_added} new, {report.chunks_unchanged} unchanged, {report.chunks_removed} removed",
-    ]
-    lines += [f"  skipped {path}: {why}" for path, why in report.skipped]
-    lines.append(f"time: {report.seconds:.2f} s")
-    return "\n".join(lines)
 
 
 def format_answer(answer) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .candidates import Candidate
+from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored
 from .spans import Span, spans_in
@@ -797,7 +798,6 @@ def _rescored(answerer, q: Question, text: str, hits) -> list[Scored]:
 def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
     """An `Answer` of kind "computed", a `Refusal` (the answerer falls back to its extractive answer and says why),
     or None when the question asks for no computation."""
-    from .answerer import Value, citation_for
     from .types import Answer
 
     op = read_operation(q.text)

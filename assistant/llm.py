@@ -17,7 +17,8 @@ import json
 import re
 from typing import Iterator
 
-from .answerer import ExtractiveAnswerer, citation_for
+from .answerer import ExtractiveAnswerer
+from .citing import citation_for
 from .candidates import Candidate
 from .prompts import load_prompt
 from .text import numbers_in, sentence_spans

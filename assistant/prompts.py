@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from .errors import ConfigError
 
-BUILTIN = Path(__file__).resolve().parent.parent / "prompts"
+# package data of the `prompts` package: found the same way in a checkout, an editable install and a wheel
+BUILTIN = files("prompts")
 
 
 def load_prompt(name: str, user_dir: Path | None = None) -> str:

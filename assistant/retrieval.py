@@ -14,7 +14,7 @@ from pathlib import Path
 
 from index.embedders import Embedder
 from index.lexical import LexicalIndex
-from index.store import ChromaStore
+from index.store import Store
 
 from .types import Chunk, Hit
 
@@ -79,7 +79,7 @@ def rrf(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None =
 
 
 class HybridRetriever:
-    def __init__(self, store: ChromaStore, embedder: Embedder, index_dir: Path, reranker=None):
+    def __init__(self, store: Store, embedder: Embedder, index_dir: Path, reranker=None):
         self.store = store
         self.embedder = embedder
         self.index_dir = Path(index_dir)
@@ -102,7 +102,7 @@ class HybridRetriever:
             gen = self.store.generation
             if self._lexical is None or gen != self._generation:
                 lex = LexicalIndex.load(self.index_dir, gen)
-                if lex is None or (lex.records is None and lex.size):  # stale, or saved before the local records
+                if lex is None:  # stale: rebuilt from the store
                     lex = LexicalIndex.from_chunks(self.store.all_chunks())
                     try:
                         lex.save(self.index_dir, gen)
@@ -126,28 +126,20 @@ class HybridRetriever:
         vec_ids = [cid for cid, _ in vector_search.result()]
         chunks: dict[str, Chunk] = {}
         if filters:  # filtering needs every candidate's metadata
-            chunks = self._read(lexical, list(dict.fromkeys(lex_ids + vec_ids)))
+            chunks = self.store.get(list(dict.fromkeys(lex_ids + vec_ids)))
             lex_ids = [cid for cid in lex_ids if cid in chunks and filters.accepts(chunks[cid])]
             vec_ids = [cid for cid in vec_ids if cid in chunks and filters.accepts(chunks[cid])]
         want = max(k, 20) if self.reranker is not None else k
         fused = keep_strong(rrf([lex_ids, vec_ids], weights=[LEXICAL_WEIGHT, 1.0]), [lex_ids, vec_ids], want)
-        # Only the chunks kept are read. A few spare ones only when a kept chunk is no longer in the store (one the
-        # vectors found that the local records, a second behind, do not hold yet, and that an ingest removed since).
-        chunks.update(self._read(lexical, [cid for cid, _ in fused[:want] if cid not in chunks]))
+        # Only the chunks kept are read. A few spare ones only when a kept chunk is no longer in the store (one BM25,
+        # a second behind, still holds and an ingest removed since).
+        chunks.update(self.store.get([cid for cid, _ in fused[:want] if cid not in chunks]))
         if sum(cid in chunks for cid, _ in fused[:want]) < want:
-            chunks.update(self._read(lexical, [cid for cid, _ in fused[want : want + SPARE] if cid not in chunks]))
+            chunks.update(self.store.get([cid for cid, _ in fused[want : want + SPARE] if cid not in chunks]))
         fused = [(cid, score) for cid, score in fused[: want + SPARE] if cid in chunks]
         if self.reranker is not None and fused:
             fused = self.reranker.rerank(query, [(cid, chunks[cid].text) for cid, _ in fused[: max(k, 20)]])
         return [Hit(chunks[cid], score, rank) for rank, (cid, score) in enumerate(fused[:k], start=1)]
-
-    def _read(self, lexical: LexicalIndex, ids: list[str]) -> dict[str, Chunk]:
-        """The chunks `ids`: from the local records of the generation `lexical` was built from, the rest (chunks
-        written since, by another client) from the store. Reads a snapshot at most a second old (`lexical`)."""
-        chunks = lexical.chunks(ids)
-        if len(chunks) < len(ids):
-            chunks.update(self.store.get([cid for cid in ids if cid not in chunks]))
-        return chunks
 
 
 class CrossEncoderReranker:

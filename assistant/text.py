@@ -1,8 +1,7 @@
 """Words, stems and figures: the lexical side of reading questions and passages.
 
-One tokenizer (`index.tokens`, shared with BM25) and one stemmer (Snowball English, as BM25 uses), so a word here is
-the word the retriever matched. Stop words are spaCy's English list: BM25's (bm25s's, Lucene-sized) keeps "how",
-"were", "what" and the like, which would count as shared content between a question and every passage.
+The tokenizer, the stemmer and the stop words are `index.language`'s (the tokenizer and stemmer BM25 uses, so a word
+here is the word the retriever matched; the stop words are its `content_stopwords`).
 """
 
 from __future__ import annotations
@@ -10,31 +9,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from index.language import content_stopwords, new_stemmer, word_tokens
 from index.sentences import sentence_spans  # noqa: F401  (re-exported for the answerer and the LLM checks)
-from index.tokens import word_tokens
 
 YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUM = re.compile(NUM)
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 # Words that only shape a question ("how many", "how much"): BM25's list keeps them, as they are content words
 # elsewhere, but in a question they name no topic a passage must share.
 QUESTION_ONLY = frozenset({"many", "much"})
 
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
+stopwords = content_stopwords  # the answerer's: spaCy's list (see index.language)
+_stemmer = lru_cache(maxsize=1)(new_stemmer)  # one for the process; its stems are memoised by `stem`
 
 
 def question_terms(text: str) -> tuple[str, ...]:

@@ -43,11 +43,11 @@ def squad_set(path: Path) -> tuple[list[str], list[str], list[int]]:
 
 def seed_set(corpus: Path, qa: Path) -> tuple[list[str], list[str], list[str], list[set[str]]]:
     """(chunk texts, each chunk's file name, answerable questions, each question's source file names)."""
-    from index.pipeline import _Job, _prepare_file
+    from index.prepare import Job, prepare_file
 
     texts, files = [], []
     for path in sorted(p for p in corpus.iterdir() if p.is_file()):
-        _, pending, _ = _prepare_file(_Job(path, 10**8, 120, 24, None))
+        _, pending, _ = prepare_file(Job(path, 10**8, 120, 24, None))
         if pending:
             texts += [c.text for c in pending.chunks]
             files += [path.name] * len(pending.chunks)

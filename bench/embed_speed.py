@@ -26,12 +26,12 @@ from bench.record import add_record_argument, recorded  # noqa: E402  (after the
 
 def chunk_texts(n: int) -> list[str]:
     from bench.synth import generate
-    from index.pipeline import _Job, _prepare_file
+    from index.prepare import Job, prepare_file
 
     texts: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in generate(Path(tmp), n):
-            _, pending, _ = _prepare_file(_Job(path, 10**8, 120, 24, None))
+            _, pending, _ = prepare_file(Job(path, 10**8, 120, 24, None))
             texts += [c.text for c in pending.chunks]
     return texts[:n]
 

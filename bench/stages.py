@@ -2,8 +2,8 @@
 
     python bench/stages.py [--chunks 10000] [--index-dir .eval-out/index]
 
-Ingest: CPU seconds of each preparation stage over a generated collection, in one process as the ingest helper
-runs them (read, documents, chunking, word tokens, embedding, BM25 terms, pickling). Queries: warm p50 of retrieval
+Ingest: CPU seconds of each preparation stage over a generated collection, as `index.prepare` runs them (read,
+documents, chunking, word tokens, embedding, BM25 terms). Queries: warm p50 of retrieval
 alone and of a whole answer over the evaluation questions, on an existing index (`make eval` leaves one in
 .eval-out/index).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import statistics
 import sys
 import tempfile
@@ -32,13 +31,13 @@ def ingest_stages(chunks: int) -> dict[str, float]:
     from index.documents import build_documents
     from index.embedders import HashingEmbedder
     from index.lexical import analyze
-    from index.pipeline import warm_up
+    from index.prepare import warm_up
     from index.readers import read_source
-    from index.tokens import word_tokens
+    from index.language import word_tokens
 
     warm_up()
     embedder = HashingEmbedder()
-    cpu = dict.fromkeys(["read + clean", "documents", "chunking", "tokens", "embedding", "BM25 terms", "pickling"], 0.0)
+    cpu = dict.fromkeys(["read + clean", "documents", "chunking", "tokens", "embedding", "BM25 terms"], 0.0)
 
     def timed(stage, fn, *args):
         t = time.process_time()
@@ -57,7 +56,6 @@ def ingest_stages(chunks: int) -> dict[str, float]:
             tokens = timed("tokens", lambda: list(map(word_tokens, texts)))
             vectors = timed("embedding", lambda: embedder.embed_documents(texts, tokens=tokens))
             terms = timed("BM25 terms", analyze, texts, tokens)
-            timed("pickling", lambda: pickle.loads(pickle.dumps((parts, vectors, terms))))
             total += len(parts)
     return {"chunks": total, **cpu}
 

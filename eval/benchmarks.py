@@ -192,7 +192,7 @@ def run_squad(path: Path, out: Path, settings, sample: int | None = None, seed: 
               k: int | None = None, index_dir: Path | None = None, progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    from assistant.core import Assistant
+    from assistant import Assistant
 
     articles = formats.read_squad(path)
     questions = formats.write_squad_docs(articles, out / "docs" / "squad")
@@ -220,7 +220,7 @@ def run_tatqa(path: Path, out: Path, settings, sample: int | None = None, seed: 
               k: int | None = None, index_dir: Path | None = None, progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    from assistant.core import Assistant
+    from assistant import Assistant
 
     excerpts = sample_tatqa(formats.read_tatqa(path), sample, seed)
     docs, questions = formats.write_tatqa_docs(excerpts, out / "docs" / "tatqa")
@@ -294,7 +294,7 @@ def _names(bases: list) -> list[str]:
 
 
 def _check_skipped(report) -> None:
-    from assistant.errors import AssistantError
+    from assistant import AssistantError
 
     if report.skipped:
         path, why = report.skipped[0]

@@ -56,9 +56,9 @@ def _examples(assistant, questions, label_of, k: int, progress_desc: str):
 def _warm(assistant) -> None:
     """Embed every candidate passage of the collection in large batches once (the fit then reads them from the
     answerer's cache instead of embedding a few at a time per question)."""
-    from assistant.candidates import _chunk_candidates
+    from assistant.candidates import chunk_candidates
 
-    texts = sorted({c.embed_text for chunk in assistant.store.all_chunks() for c in _chunk_candidates(chunk, 1)},
+    texts = sorted({c.embed_text for chunk in assistant.store.all_chunks() for c in chunk_candidates(chunk, 1)},
                    key=len)
     for lo in range(0, len(texts), 256):
         assistant.answerer.vectors(texts[lo : lo + 256])

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from assistant import ConfigError
 
 FORMATS = ("squad", "tatqa", "jsonl")
 

@@ -14,12 +14,14 @@ import argparse
 import json
 import sys
 import time
+from importlib.resources import files
 from pathlib import Path
 
 from . import metrics
 
-HERE = Path(__file__).resolve().parent
-DEFAULT_QA = HERE / "qa.jsonl"
+# package data (pyproject.toml), so `assistant eval` runs from an installed wheel; a Path, as PATH arguments are
+# (pip installs a wheel as plain files)
+DEFAULT_QA = Path(str(files(__package__) / "qa.jsonl"))
 SPLITS = ("dev", "test", "all")
 # gate flag → (metric key in the project's row, "min" | "max"); JSONL sets and benchmarks share the flags whose
 # metric they both report (f1)
@@ -46,6 +48,11 @@ THRESHOLDS = {
 }
 
 
+# `assistant eval`: this module is a plug-in command of the `assistant` CLI (assistant.cli.plugin_commands)
+COMMAND = "eval"
+HELP = "run the question-answer evaluation set"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", type=Path,
                    help="evaluation file: the project's JSONL (default eval/qa.jsonl), SQuAD 2.0 JSON or TAT-QA JSON")
@@ -70,7 +77,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def load_items(path: Path, split: str = "all") -> list[dict]:
     """The JSONL set's items (of one split: an item without a "split" field belongs to dev)."""
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     items = []
     try:
@@ -305,11 +312,11 @@ def run_from_args(args, settings) -> int:
 
 
 def run_jsonl(args, settings, path: Path) -> int:
-    from assistant.core import Assistant
+    from assistant import Assistant
 
     if args.index_dir is None and settings.chroma_url is None:
         settings = settings.model_copy(update={"index_dir": args.out / "index"})
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     if args.sample is not None:
         raise ConfigError("--sample is for SQuAD and TAT-QA files; a JSONL set is asked in full (use --split)")
@@ -334,7 +341,7 @@ def run_jsonl(args, settings, path: Path) -> int:
 
 
 def run_benchmark(args, settings, path: Path, kind: str) -> int:
-    from assistant.errors import ConfigError
+    from assistant import ConfigError
 
     from . import benchmarks
 

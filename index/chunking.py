@@ -9,10 +9,9 @@ import hashlib
 import re
 from functools import lru_cache
 
-from assistant.types import Chunk, map_offset
-
 from .documents import DocumentPart, is_title_like
 from .sentences import split_sentences
+from .types import Chunk, map_offset
 
 _TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
 _LEADING_SYMBOLS = re.compile(r"^[^\w\"“'(]+")

@@ -15,9 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.types import map_offset
-
 from .dates import find_date
+from .types import map_offset
 
 # A line repeated this often in one page is chrome (tickers, share buttons, cookie banners), not content.
 REPEAT_THRESHOLD = 3
@@ -113,7 +112,7 @@ def strip_invisible(text: str) -> str:
 
 def normalize_question(text: str) -> str:
     """A question as the index sees text: invisible characters removed, then NFKC (full-width letters, ligatures and
-    superscripts as their plain forms, as `index.tokens.word_tokens` indexes them)."""
+    superscripts as their plain forms, as `index.language.word_tokens` indexes them)."""
     return unicodedata.normalize("NFKC", strip_invisible(text))
 
 

@@ -5,16 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
-         ("dec", "december")]
-    )
-    for m in names
-}
-_MONTH_RE = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+from .language import MONTH_NUMBER, month_pattern
+
+_MONTH_RE = "(" + month_pattern() + r")\.?"  # matched with re.I
 _DATE_PATTERNS = [
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
     (re.compile(_MONTH_RE + r"\s+(\d{1,2}),?\s+(\d{4})\b", re.I), ("mon", "d", "y")),
@@ -32,7 +25,7 @@ def find_date(text: str) -> str | None:
         for m in pattern.finditer(text):
             parts = dict(zip(order, m.groups()))
             try:
-                month = int(parts["m"]) if "m" in parts else _MONTHS[parts["mon"].lower().rstrip(".")]
+                month = int(parts["m"]) if "m" in parts else MONTH_NUMBER[parts["mon"].lower().rstrip(".")]
                 found.append((m.start(), date(int(parts["y"]), month, int(parts["d"])).isoformat()))
             except (ValueError, KeyError):
                 continue

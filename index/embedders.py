@@ -24,10 +24,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from assistant.errors import EmbedderUnavailable
-
+from .errors import EmbedderUnavailable
 from .memo import Memo
-from .tokens import word_tokens
+from .language import word_tokens
 
 
 @runtime_checkable
@@ -55,7 +54,6 @@ class HashingEmbedder:
     `assistant ask`'s start-up. tests/index/test_embedders.py holds the vectors equal to sklearn's.
     """
 
-    picklable = True  # no weights: ingestion may embed in a worker process
     takes_word_tokens = True  # embed_documents(texts, tokens=...)
     CHAR_WEIGHT = 0.7
 
@@ -66,14 +64,8 @@ class HashingEmbedder:
         self._pairs = Memo(lambda pair: _signed_index(" ".join(pair), dim))  # (word, next word) → signed index
         self._chars = Memo(lambda w: _char_ngram_indexes(w, dim))  # word → signed indexes of its n-grams
 
-    def __getstate__(self):
-        return {"dim": self.dim, "name": self.name}
-
-    def __setstate__(self, state):
-        self.__init__(state["dim"])
-
     def embed_documents(self, texts: list[str], tokens: list[list[str]] | None = None) -> np.ndarray:
-        """`tokens`, when given, are `index.tokens.word_tokens` of each text (ingestion finds them once for this and
+        """`tokens`, when given, are `index.language.word_tokens` of each text (ingestion finds them once for this and
         for BM25)."""
         words, chars = zip(*map(self._features, texts, tokens or map(word_tokens, texts))) if texts else ((), ())
         vecs = _normalised(self._counts(words)) + self.CHAR_WEIGHT * _normalised(self._counts(chars))
@@ -128,7 +120,6 @@ class SentenceTransformerEmbedder:
     `backend`: "torch", or "onnx" / "onnx-int8" (index/onnx_encoder.py: exported on first use into a cache folder;
     if that fails, a warning and torch)."""
 
-    picklable = False  # weights stay in this process: ingestion embeds here, not in its helper
 
     def __init__(self, model: str, allow_downloads: bool = False, batch_size: int = 64, name: str | None = None,
                  backend: str = "torch"):

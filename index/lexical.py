@@ -1,9 +1,8 @@
 """The lexical (BM25, stemmed) side of hybrid retrieval, kept in step with Chroma.
 
 Open-source Chroma has no BM25, so it lives in-process (bm25s, as llama-index's BM25Retriever uses it),
-persisted under the index directory with the Chroma `generation` it was built from, together with a local copy of
-the chunks' records (`index.records`). A mismatch (an ingest since, or one killed half-way) means both are rebuilt
-from Chroma's contents on open.
+persisted under the index directory with the Chroma `generation` it was built from. A mismatch (an ingest since, or
+one killed half-way) means it is rebuilt from Chroma's contents on open.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import fcntl
 import hashlib
 import json
 import shutil
-import sys
 import tempfile
 import unicodedata
 import uuid
@@ -23,96 +21,65 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from assistant.types import Chunk
-
-from .memo import Memo
-from .records import ChunkRecords
-from .tokens import TOKEN_PATTERN, word_tokens
+from .language import TOKEN_PATTERN, index_stopwords, new_stemmer, word_tokens
+from .types import Chunk
 
 BM25_SUBDIR = "bm25"
 STAMP = "generation.json"
 SAVE_LOCK = "bm25.lock"
-INGEST_LOCK = "ingest.lock"  # held by the ingest (index.pipeline.ingest_lock)
+INGEST_LOCK = "ingest.lock"  # held by the ingest (index.locks.ingest_lock)
 TMP_PREFIX = "bm25.tmp-"
 OLD_PREFIX = "bm25.old-"
 NO_TERM = "\x00"
 
 
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def analyze(texts: list[str], tokens: list[list[str]] | None = None) -> list[str]:
     """Each text's BM25 terms, space-joined: lower-cased `TOKEN_PATTERN` tokens, English stop words dropped, stemmed —
     the tokens bm25s.tokenize(stopwords="en", stemmer=...) gives, as llama-index's BM25Retriever builds its corpus
-    (held equal by tests/index/test_lexical.py). Written out with a token → term memo so the per-token work stays
-    in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made (the
-    ingest helper process); one string per chunk is compact to ship between processes and to hold for a collection.
-    `tokens`, when given, are `index.tokens.word_tokens` of each text."""
-    global _TERMS
-    if _TERMS is None:
-        from bm25s.stopwords import STOPWORDS_EN
-
-        stop, stem = frozenset(STOPWORDS_EN), _stemmer().stemWord
-        _TERMS = Memo(lambda token: "" if token in stop else stem(token))  # token → term ("" for a stop word)
-    term = _TERMS.__getitem__
-    return [" ".join(filter(None, map(term, toks))) for toks in (tokens or map(word_tokens, texts))]
-
-
-_TERMS: Memo | None = None
+    (held equal by tests/index/test_lexical.py). Written out with PyStemmer's batch call, so the per-token work stays
+    in C (bm25s's Python loop over tokens was a fifth of preparing a file). Computed where the chunks are made; one
+    string per chunk is compact to hold for a collection.
+    `tokens`, when given, are `index.language.word_tokens` of each text."""
+    stop, stems = index_stopwords(), new_stemmer().stemWords
+    return [" ".join(stems([t for t in toks if t not in stop])) for toks in (tokens or map(word_tokens, texts))]
 
 
 class LexicalIndex:
-    def __init__(self, engine=None, ids: list[str] | None = None, records: ChunkRecords | None = None):
+    def __init__(self, engine=None, ids: list[str] | None = None):
         self._engine = engine  # a bm25s.BM25
         self._ids = ids or []  # chunk id per bm25s document
-        self._stemmer = _stemmer() if engine is not None else None
+        self._stemmer = new_stemmer() if engine is not None else None
         self.size = len(self._ids)
-        self.records = records  # the chunks themselves, saved and loaded with the index (None: read from Chroma)
-
-    def chunks(self, ids: list[str]) -> dict[str, Chunk]:
-        """The chunks among `ids` that the local records hold (the others are for the caller to read from Chroma)."""
-        return self.records.get(ids) if self.records is not None and ids else {}
 
     @property
     def ids(self) -> list[str]:
         return list(self._ids)
 
-    def __getstate__(self) -> dict:  # the ingest helper sends a built index to its parent; a Stemmer won't pickle
-        return {k: v for k, v in self.__dict__.items() if k != "_stemmer"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._stemmer = _stemmer() if self._engine is not None else None
-
     @classmethod
-    def build(cls, ids: list[str], terms: list[str], records: ChunkRecords | None = None) -> "LexicalIndex":
-        """The index of chunks `ids` with their `analyze`d terms (and `records`, the chunks' local copy)."""
+    def build(cls, ids: list[str], terms: list[str]) -> "LexicalIndex":
+        """The index of chunks `ids` with their `analyze`d terms."""
         import bm25s
         from bm25s.tokenization import Tokenized
 
         if not ids:
             return cls()
-        vocab = Memo(lambda _: len(vocab), limit=sys.maxsize)  # term → its number, the next one for a new term
-        token_ids = [list(map(vocab.__getitem__, doc.split())) for doc in terms]  # see Memo: hits stay in C
+        vocab: dict[str, int] = {}  # term → its number, the next one for a new term
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc.split()] for doc in terms]
         # Chunks whose text is only stop words or one-letter tokens ("It is.", "x") have no terms; bm25s can't index
         # an empty vocabulary, so it gets one term no query can contain (a token is two word characters or more).
         vocabulary = dict(vocab) or {NO_TERM: 0}
         engine = bm25s.BM25()
         with np.errstate(divide="ignore", invalid="ignore"):  # every document of length 0 (the case above)
             engine.index(Tokenized(ids=token_ids, vocab=vocabulary), show_progress=False)
-        return cls(engine, list(ids), records)
+        return cls(engine, list(ids))
 
     @classmethod
     def from_chunks(cls, chunks: Iterable[Chunk]) -> "LexicalIndex":
-        ids, texts, records = [], [], ChunkRecords()
+        ids, texts = [], []
         for c in chunks:
             ids.append(c.id)
             texts.append(c.text)
-            records.add_chunk(c)
-        return cls.build(ids, analyze(texts), records)
+        return cls.build(ids, analyze(texts))
 
     def save(self, index_dir: Path, generation: str, writer: bool = False) -> bool:
         """Publish this index as the one of `generation`; False when it was not (kept in memory only).
@@ -133,8 +100,6 @@ class LexicalIndex:
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=index_dir))
             if self._engine is not None:
                 self._engine.save(str(tmp), corpus=[{"node_id": i} for i in self._ids], show_progress=False)
-            if self.records is not None:
-                self.records.save(tmp)
             stamp = {"generation": generation, "size": self.size, "ids": ids_digest(self._ids),
                      "files": _manifest(tmp)}
             (tmp / STAMP).write_text(json.dumps(stamp))
@@ -183,10 +148,7 @@ class LexicalIndex:
         if len(ids) != stamp.get("size"):
             return None
         engine.corpus = None  # retrieve document numbers; `ids` maps them
-        records = ChunkRecords.load(target)
-        if records is not None and len(records) != len(ids):
-            records = None
-        return cls(engine, ids, records)
+        return cls(engine, ids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """(chunk id, score) best first; bm25s pads top-k with score-0 hits, which are dropped."""
@@ -195,7 +157,7 @@ class LexicalIndex:
         import bm25s
 
         k = max(1, min(k, self.size))
-        if not query.isascii():  # as the chunks' terms were made (`index.tokens.word_tokens`)
+        if not query.isascii():  # as the chunks' terms were made (`index.language.word_tokens`)
             query = unicodedata.normalize("NFKC", query)
         try:
             # As BM25Retriever does: the query is stemmed but keeps its stop words (they have no postings).

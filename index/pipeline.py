@@ -7,113 +7,20 @@ hash) is written. A file whose marker does not carry its current hash is process
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import logging
 import os
-import sys
-import threading
 import time
-from collections import deque
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from assistant.errors import IndexLocked, IndexReadOnly
-from assistant.types import Chunk, IngestReport
-
-from .chunking import chunk_document
-from .documents import build_documents
 from .embedders import Embedder
 from .lexical import LexicalIndex, analyze
-from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes, read_source
-from .records import ChunkRecords
-from .store import ChromaStore
-from .tokens import word_tokens
-from .worker import Helper, WorkerGone
+from .locks import ingest_lock
+from .prepare import Job, Pending, prepare_file
+from .readers import SUPPORTED_SUFFIXES, Unreadable, file_hash, read_bytes
+from .store import Store
+from .types import IngestReport
 
 BATCH_CHUNKS = 1000
-PARALLEL_MIN_FILES = 40  # below this, starting the helper process costs more than it saves
-WARM_PARALLEL_MIN_BYTES = 4_000_000  # the same, for a process that has imported llama-index already (see _helper_pays)
-# How far the helper may run ahead of this process's writes (files sent whose results are not received yet): far
-# enough that the BM25 index it builds after its last file (~7 s at 100k chunks) is ready when this process has
-# written the rest. With a lead of 128 files (~2,500 chunks) this process waited ~6 s for it at 100k. Bounded in bytes
-# of source because the results wait on disk (~4x their source's size): 16 MB is ~27,000 of the benchmark's chunks.
-HELPER_AHEAD_BYTES = 16_000_000
-HELPER_AHEAD_FILES = 800  # and in files: the results' names wait in a pipe (64 KB) the helper would block on
-EMBED_SLICE = 1000  # chunks embedded at once while preparing a file
-MIN_EARLY_FLUSH = 500  # chunks worth a Chroma write while waiting for the helper
-_IDLE = object()
-
-
-@dataclass
-class _Pending:
-    source: str
-    chunks: list[Chunk]
-    terms: list[str]  # per chunk, its BM25 terms (see lexical.analyze)
-    vectors: object = None  # np.ndarray when embedded while preparing
-    documents: int = 0
-
-
-@dataclass(frozen=True)
-class _Job:
-    path: Path
-    max_bytes: int
-    chunk_size: int
-    chunk_overlap: int
-    embedder: object | None  # embedded while preparing when the embedder can travel to the helper (the offline one)
-    remember: bool = False  # keep the chunks' BM25 terms in this (helper) process for `_build_lexical`
-
-
-# The BM25 terms of the chunks the helper process prepared in this ingest, kept on its side: after its last file it
-# builds the BM25 index from them while the parent is still writing the last batches to Chroma (building it in the
-# parent afterwards was a tenth of a large ingest's time).
-_prepared_terms: dict[str, str] = {}
-
-
-def _prepare_file(job: _Job) -> tuple[str, _Pending | None, str | None]:
-    """Read, clean, chunk (maybe embed) one file and find its BM25 terms: runs in the helper for large ingests."""
-    try:
-        text = read_source(job.path, job.max_bytes)
-    except Unreadable as exc:
-        return str(job.path), None, str(exc)
-    docs = build_documents(text)
-    chunks = [c for d in docs for c in chunk_document(d, job.chunk_size, job.chunk_overlap)]
-    if not chunks:
-        return str(job.path), None, "no text left after cleaning"
-    chunks = [replace(c, chunk_count=len(chunks)) for c in chunks]  # every chunk records its file's chunk count
-    texts = [c.text for c in chunks]
-    tokens = list(map(word_tokens, texts))  # for BM25, and for the offline embedder
-    vectors = None
-    if job.embedder is not None:  # in slices: one file can hold tens of thousands of chunks (memory, issue 20 #11)
-        import numpy as np
-
-        with_tokens = getattr(job.embedder, "takes_word_tokens", False)
-        vectors = np.vstack([
-            job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE], tokens=tokens[lo : lo + EMBED_SLICE])
-            if with_tokens else job.embedder.embed_documents(texts[lo : lo + EMBED_SLICE])
-            for lo in range(0, len(texts), EMBED_SLICE)
-        ])
-    terms = analyze(texts, tokens)
-    if job.remember:
-        _prepared_terms.update(zip((c.id for c in chunks), terms))
-    return str(job.path), _Pending(text.path, chunks, terms, vectors, len(docs)), None
-
-
-def _build_lexical(_: object = None) -> LexicalIndex:
-    """The BM25 index of every chunk this process prepared with `remember` (run in the helper after its last file)."""
-    ids, terms = list(_prepared_terms), list(_prepared_terms.values())
-    _prepared_terms.clear()
-    return LexicalIndex.build(ids, terms)
-
-
-def warm_up() -> None:
-    """Import what preparing a file needs (a helper process does this while the parent opens the store)."""
-    from .chunking import _splitter
-
-    _splitter(120, 24)
-    import mmh3  # noqa: F401
 
 
 def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
@@ -145,66 +52,11 @@ def discover(paths: list[str | Path], report: IngestReport) -> list[Path]:
     return unique
 
 
-def _helper_pays(files: list[Path]) -> bool:
-    """Whether preparing `files` in a helper process beats preparing them here. The helper first imports llama-index
-    (~1.5 s), then saves the preparation time it overlaps with this process's Chroma writes. In a process that has not
-    imported llama-index, that import is due anyway and overlaps the opening of the store: the helper pays from a few
-    dozen files. In one that has (a server's second ingest, a script's), it pays from ~5,000 chunks of text (~4 MB;
-    measured ad hoc on a 2-core VM, Nov 2026: 1,069 chunks 0.51 s without it, 1.56 s with; 10,759 chunks 5.9 s
-    without, 4.2 s with)."""
-    if len(files) < PARALLEL_MIN_FILES or (os.cpu_count() or 1) < 2:
-        return False
-    if "llama_index.core" not in sys.modules:
-        return True
-    total = 0
-    for f in files:
-        total += _size(f)
-        if total >= WARM_PARALLEL_MIN_BYTES:
-            return True
-    return False
-
-
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
     except OSError:
         return 0  # reported when it is read
-
-
-_held_locks: set[tuple[Path, int]] = set()  # (index directory, thread) of the ingest locks this process holds
-
-
-@contextmanager
-def ingest_lock(index_dir: Path, reentrant: bool = False) -> Iterator[None]:
-    """One writer at a time per index directory; a second one gets a clear error instead of waiting."""
-    key = (Path(index_dir).resolve(), threading.get_ident())
-    if reentrant and key in _held_locks:  # this thread holds it already (an ingest opening a store that repairs itself)
-        yield
-        return
-    lock_path = index_dir / "ingest.lock"
-    try:
-        index_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(lock_path, "a+")
-    except OSError as exc:
-        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):  # a folder we may not write, a read-only mount
-            raise
-        raise IndexReadOnly(str(index_dir), f"{exc.strerror}: {exc.filename}") from None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            raise IndexLocked(str(index_dir), fh.read().strip() or "another process") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
-        _held_locks.add(key)
-        try:
-            yield
-        finally:
-            _held_locks.discard(key)
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class _TotalEstimate:
@@ -222,9 +74,9 @@ class _TotalEstimate:
 
 
 class Ingestor:
-    def __init__(self, store: ChromaStore | Callable[[], ChromaStore], embedder: Embedder, index_dir: Path,
+    def __init__(self, store: Store | Callable[[], Store], embedder: Embedder, index_dir: Path,
                  chunk_size: int = 120, chunk_overlap: int = 24, max_file_bytes: int = 20_000_000):
-        self._store = store  # or a function that opens it: then opening overlaps with the helper's start-up
+        self._store = store  # or a function that opens it (on first use)
         self.embedder = embedder
         self.index_dir = Path(index_dir)
         self.chunk_size = chunk_size
@@ -232,12 +84,10 @@ class Ingestor:
         self.max_file_bytes = max_file_bytes
         self._generation: str | None = None
         self._terms: dict[str, str] = {}  # chunk id → BM25 terms, for the chunks written by this run
-        self._records = ChunkRecords()  # the same chunks' records, for the local copy saved with the BM25 index
-        self._lexical_coming = False  # the helper was asked for the BM25 index of the files it prepared
         self._bar = None  # the progress bar of the running ingest (chunks written)
 
     @property
-    def store(self) -> ChromaStore:
+    def store(self) -> Store:
         if callable(self._store):
             self._store = self._store()
         return self._store
@@ -249,28 +99,17 @@ class Ingestor:
         report = IngestReport()
         self._generation = None
         self._terms = {}
-        self._records = ChunkRecords()
-        self._lexical_coming = False
-        with ingest_lock(self.index_dir), ExitStack() as stack:
+        with ingest_lock(self.index_dir):
             files = discover(paths, report)
-            # Large ingests prepare files in a helper process while this one writes to Chroma. It starts before the
-            # store is opened, so its imports overlap with that.
-            helper = stack.enter_context(Helper()) if _helper_pays(files) else None
             states = self.store.file_states()
             todo = [f for f in files if self._needs_work(f, states, report)]
-            batch: list[_Pending] = []
+            batch: list[Pending] = []
             # Counted in chunks as they are written (embedding included), so it shows chunks/s; the total is
             # estimated from the bytes of the files read so far, so it shows the time left.
             self._bar = bar = tqdm(total=None, desc="ingest", unit="chunk", disable=None if progress else True,
                                    leave=False)
             estimate = _TotalEstimate(sum(map(_size, todo)))
-            for item in self._prepared(todo, helper):
-                if item is _IDLE:  # the helper is still working: write what is ready rather than wait
-                    if sum(len(p.chunks) for p in batch) >= MIN_EARLY_FLUSH:
-                        self._flush(batch, report)
-                        batch = []
-                    continue
-                path, pending, skipped = item
+            for path, pending, skipped in map(prepare_file, self._jobs(todo)):
                 estimate.add(bar, _size(Path(path)), 0 if skipped else len(pending.chunks))
                 if skipped:
                     report.skipped.append((path, skipped))
@@ -287,12 +126,12 @@ class Ingestor:
             if prune:
                 self._prune(states, report)
             if self._generation is not None or not self._lexical_covers_store():
-                self._rebuild_lexical(self._helper_lexical(helper))
+                self._rebuild_lexical()
         report.seconds = time.perf_counter() - t0
         return report
 
     def _lexical_covers_store(self) -> bool:
-        """Whether the saved BM25 index and records are whole and hold exactly the store's chunks, of its generation
+        """Whether the saved BM25 index is whole and holds exactly the store's chunks, of its generation
         (else this ingest repairs them, even when every file is unchanged)."""
         return LexicalIndex.covers(self.index_dir, self.store.generation, self.store.all_ids())
 
@@ -311,49 +150,13 @@ class Ingestor:
             return False
         return True
 
-    def _prepared(self, todo: list[Path], helper: Helper | None):
-        """(path, pending, skip reason) per file, in order: prepared by the helper process when there is one, and
-        then `_IDLE` whenever the next file is not ready yet (so the caller can write what it holds meanwhile).
-        (This process preparing files itself while it waits was measured: slower.) After the last file the helper
-        is asked for the BM25 index of what it prepared (`_helper_lexical` collects it)."""
-        travels = getattr(self.embedder, "picklable", False)
-        jobs = deque(_Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap,
-                          self.embedder if travels else None) for p in todo)
-        sent: deque[tuple[_Job, int]] = deque()  # with each job, its file's size
-        ahead = 0  # bytes of the files sent whose results are not received yet
-        if helper is not None:
-            try:
-                while jobs or sent:
-                    while jobs and (not sent or (len(sent) < HELPER_AHEAD_FILES and ahead < HELPER_AHEAD_BYTES)):
-                        job = jobs.popleft()
-                        helper.submit(_prepare_file, replace(job, remember=True))
-                        sent.append((job, _size(job.path)))
-                        ahead += sent[-1][1]
-                    if not jobs and not self._lexical_coming:
-                        helper.submit(_build_lexical, None)
-                        self._lexical_coming = True
-                    if not helper.ready():
-                        yield _IDLE
-                    result = helper.receive()
-                    ahead -= sent.popleft()[1]
-                    yield result
-            except WorkerGone as exc:  # e.g. killed by the OOM killer: finish here, more slowly
-                logging.getLogger(__name__).warning("%s; preparing the remaining files in this process", exc)
-                jobs.extendleft(job for job, _ in reversed(sent))
-                self._lexical_coming = False
-        yield from map(_prepare_file, jobs)
+    def _jobs(self, todo: list[Path]) -> list[Job]:
+        """One preparation job per file. The offline embedder embeds while a file is prepared, from the word tokens
+        found there for BM25 too; a model embeds a whole batch at once when it is written (`_flush`)."""
+        embedder = self.embedder if getattr(self.embedder, "takes_word_tokens", False) else None
+        return [Job(p, self.max_file_bytes, self.chunk_size, self.chunk_overlap, embedder) for p in todo]
 
-    def _helper_lexical(self, helper: Helper | None) -> LexicalIndex | None:
-        """The BM25 index the helper built after its last file, if it was asked for one and delivers it."""
-        if helper is None or not self._lexical_coming:
-            return None
-        try:
-            return helper.receive()
-        except Exception as exc:  # the parent builds it instead
-            logging.getLogger(__name__).warning("the ingest helper could not build the BM25 index: %s", exc)
-            return None
-
-    def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+    def _flush(self, batch: list[Pending], report: IngestReport) -> None:
         import numpy as np
 
         if self._generation is None:
@@ -373,15 +176,15 @@ class Ingestor:
         heads = [i for i, m in enumerate(is_marker) if m]
         existing = set().union(*old_ids.values())
         if not existing:  # only new files: one `add`, markers last (a write call is atomic; a cut leaves no marker)
-            self._write([chunks[i] for i in body + heads], vectors[body + heads], markers, new=True)
+            self.store.upsert([chunks[i] for i in body + heads], vectors[body + heads], markers, new=True)
             report.chunks_added += len(chunks)
             return
         fresh = [i for i in body if chunks[i].id not in existing]
         known = [i for i in body if chunks[i].id in existing]
         if fresh:
-            self._write([chunks[i] for i in fresh], vectors[fresh], new=True)
+            self.store.upsert([chunks[i] for i in fresh], vectors[fresh], new=True)
         if known:
-            self._write([chunks[i] for i in known], vectors[known])
+            self.store.upsert([chunks[i] for i in known], vectors[known])
         for p in batch:
             new = {c.id for c in p.chunks}
             old = old_ids[p.source]
@@ -390,31 +193,17 @@ class Ingestor:
             report.chunks_removed += len(stale)
             report.chunks_added += len(new - old)
             report.chunks_unchanged += len(new & old)
-        self._write([chunks[i] for i in heads], vectors[heads], markers)
+        self.store.upsert([chunks[i] for i in heads], vectors[heads], markers)
 
-    def _write(self, chunks: list[Chunk], vectors, markers: set[str] = frozenset(), new: bool = False) -> None:
-        """Write to Chroma, and keep each chunk's record for the local copy saved with the BM25 index."""
-        written = self.store.upsert(chunks, vectors, markers=markers, new=new)
-        for c, meta in zip(chunks, written):
-            self._records.add(c.id, c.source, meta[Chunk._BLOB])
-
-    def _rebuild_lexical(self, prebuilt: LexicalIndex | None = None) -> None:
-        """BM25 and the local chunk records over every chunk in the store. `prebuilt` (the helper's BM25 index, over
-        the files it prepared) is used when it holds exactly the store's chunks — a first ingest; otherwise terms
-        and records of this run's chunks come from preparation and writing, the rest are read back from Chroma."""
+    def _rebuild_lexical(self) -> None:
+        """BM25 over every chunk in the store: the terms of this run's chunks come from preparation, the rest are read
+        back from Chroma."""
         ids = self.store.all_ids()
         generation = self._generation or self.store.generation
-        records = self._records
-        if prebuilt is not None and sorted(prebuilt.ids) == sorted(ids) and all(i in records for i in ids):
-            prebuilt.records = records
-            prebuilt.save(self.index_dir, generation, writer=True)
-            return
-        old = self.store.get([i for i in ids if i not in self._terms or i not in records])
+        old = self.store.get([i for i in ids if i not in self._terms])
         terms = self._terms | dict(zip(old, analyze([c.text for c in old.values()])))
-        for c in old.values():
-            records.add_chunk(c)
-        kept = [i for i in ids if i in terms and i in records]
-        LexicalIndex.build(kept, [terms[i] for i in kept], records).save(self.index_dir, generation, writer=True)
+        kept = [i for i in ids if i in terms]
+        LexicalIndex.build(kept, [terms[i] for i in kept]).save(self.index_dir, generation, writer=True)
 
     def _prune(self, states: dict, report: IngestReport) -> None:
         for source in sorted(states):

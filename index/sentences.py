@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from .language import MONTH_ABBREVIATIONS
+
 ABBREVIATIONS = {"u.s", "u.k", "u.n", "e.u", "dr", "mr", "mrs", "ms", "st", "inc", "co", "ltd", "corp", "no", "approx",
-                 "e.g", "i.e", "vs", "est", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
-                 "nov", "dec", "gov", "dept", "prof", "fig", "vol", "etc"}
+                 "e.g", "i.e", "vs", "est", "gov", "dept", "prof", "fig", "vol", "etc"} | MONTH_ABBREVIATIONS
 
 # A full stop (or ! ? …), closing quotes or brackets, then space and a capital, digit or opening quote; or a line break,
 # which always ends a sentence (the space after a stop never runs over one).

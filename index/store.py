@@ -9,23 +9,24 @@ whether it is current. Embeddings are always passed in: Chroma's own embedding f
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import shutil
 import struct
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
-                              StoreUnavailable)
-from assistant.types import Chunk
+from .errors import (CollectionNotFound, CorruptIndex, EmbedderMismatch, IndexLocked, IndexNotFound,
+                     StoreUnavailable)
+from .types import Chunk
 
 CHROMA_SUBDIR = "chroma"
 # Records per page when reading the whole collection: each page costs a scan past the records before it, so at 100k
@@ -48,10 +49,123 @@ HNSW_HEADER = struct.Struct("<iQQQQQQiiQQQdQ")
 HNSW = {"space": "cosine", "ef_construction": 40, "max_neighbors": 12, "ef_search": 400}
 
 
+# -- the stored record of a chunk ---------------------------------------------------------------------
+# Only the keys the store filters on (`source`, `marker`) are Chroma metadata keys; the rest of a chunk, text included,
+# is one JSON value under BLOB. Chroma's local write path indexes every `documents` entry in SQLite FTS5 (even when the
+# collection's schema deletes the FTS index; checked on chromadb 1.5.9) and adds index rows per metadata key: together
+# they halved ingest throughput, and this project's full-text search is its own BM25.
+BLOB = "chunk"
+# field → its default (MISSING for the fields without one, which are therefore always stored)
+_STORED_FIELDS = {f.name: f.default for f in fields(Chunk) if f.name not in ("id", "source")}
+
+
+def record_metadata(chunk: Chunk, marker: bool = False, order: str = "") -> dict:
+    """A chunk's Chroma metadata. `order`, when given, is written just before the JSON, so that stored strings sort by
+    it (`ChromaStore` passes keys that increase with each write, see `_write_orders`)."""
+    return {"source": chunk.source, BLOB: order + stored_json(chunk, marker), "marker": marker}
+
+
+def stored_json(chunk: Chunk, marker: bool = False) -> str:
+    """Every field but `id` and `source`, as JSON. Fields at their default are left out (Chroma's write cost grows with
+    its size), and so is the file hash except on the file's marker chunk, the one place it is read
+    (`ChromaStore.file_states`)."""
+    stored = {f: v for f, default in _STORED_FIELDS.items() if (v := getattr(chunk, f)) != default}
+    if not marker:
+        stored.pop("file_hash", None)
+    return json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
+
+
+def chunk_from_stored(id: str, source: str, stored: str) -> Chunk:
+    """The chunk from its stored JSON as `record_metadata` stores it, maybe after a write-order key."""
+    fields_ = json.loads(stored if stored.startswith("{") else stored[stored.index("{") :])
+    fields_["offsets"] = tuple(tuple(p) for p in fields_["offsets"])
+    return Chunk(id=id, source=source, **fields_)
+
+
+def chunk_from_record(id: str, text: str | None, meta: dict) -> Chunk:
+    """The chunk from a Chroma record: the JSON layout, or the flat one of indexes written before it."""
+    if BLOB in meta:
+        return chunk_from_stored(id, meta["source"], meta[BLOB])
+    return _chunk_from_flat_record(id, text or "", meta)
+
+
+def _chunk_from_flat_record(id: str, text: str, meta: dict) -> Chunk:
+    """Indexes written before the JSON layout: text in Chroma's documents, one metadata key per field."""
+    return Chunk(
+        id=id,
+        text=text,
+        source=meta["source"],
+        doc_id=meta["doc_id"],
+        title=meta.get("title", ""),
+        date=meta.get("date") or None,
+        kind=meta.get("kind", "text"),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        offsets=tuple(tuple(p) for p in json.loads(meta["offsets"])),
+        file_hash=meta.get("file_hash", ""),
+        chunk_count=int(meta.get("chunk_count", 0)),
+        table_title=meta.get("table_title", ""),
+        header=meta.get("header", ""),
+        row_offset=int(meta.get("row_offset", 0)),
+        lead=meta.get("lead", ""),
+    )
+
+
 @dataclass(frozen=True)
 class FileState:
     file_hash: str
     chunk_count: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What the ingest (`index.pipeline`), the BM25 side (`index.lexical`) and retrieval (`assistant.retrieval`) ask of
+    a vector store. `ChromaStore` is the one implementation; `tests/index/test_store_contract.py` holds it to this
+    contract on embedded Chroma and on a Chroma server."""
+
+    location: str  # where it lives, for messages: the index directory or the server's URL
+
+    @property
+    def embedder_name(self) -> str:
+        """The embedder the collection was built with."""
+
+    @property
+    def generation(self) -> str:
+        """A stamp that changes before every write (derived indexes compare theirs to it)."""
+
+    def new_generation(self) -> str:
+        """Mark the collection as changing; called before any write."""
+
+    def count(self) -> int: ...
+
+    def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
+               new: bool = False) -> None:
+        """Write chunks with their vectors (`markers`: ids of the chunks that record their file's state)."""
+
+    def delete(self, ids: list[str]) -> None: ...
+
+    def delete_source(self, source: str) -> int:
+        """Remove a file's chunks; how many there were."""
+
+    def ids_for_sources(self, sources: list[str]) -> dict[str, set[str]]: ...
+
+    def file_states(self) -> dict[str, FileState]:
+        """Per file: the hash and chunk count its marker chunk records."""
+
+    def get(self, ids: list[str]) -> dict[str, Chunk]:
+        """The chunks among `ids` that exist."""
+
+    def all_ids(self) -> list[str]: ...
+
+    def nearest(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the `k` nearest chunks, nearest first."""
+
+    def all_chunks(self) -> Iterator[Chunk]: ...
+
+    def all_chunks_with_embeddings(self) -> Iterator[tuple[Chunk, np.ndarray]]: ...
+
+    def documents(self) -> list[dict]:
+        """One row per document: source, title, date, chunk count."""
 
 
 def _client(index_dir: Path, chroma_url: str | None, create: bool):
@@ -267,7 +381,7 @@ class ChromaStore:
         import sys
 
         from .embedders import make_embedder, spec_of
-        from .pipeline import ingest_lock
+        from .locks import ingest_lock
 
         print(f"the vector index at {self.location} is damaged ({problem}); rebuilding it from the stored records",
               file=sys.stderr)
@@ -292,7 +406,7 @@ class ChromaStore:
                                                        embedding_function=None)
                 for lo in range(0, len(records), 1000):
                     part = records[lo : lo + 1000]
-                    chunks = [Chunk.from_record(i, d, m) for i, d, m in part]
+                    chunks = [chunk_from_record(i, d, m) for i, d, m in part]
                     fresh.add(ids=[i for i, _, _ in part], metadatas=[m for _, _, m in part],
                               documents=[d for _, d, _ in part] if any(d for _, d, _ in part) else None,
                               embeddings=embedder.embed_documents([c.text for c in chunks]))
@@ -330,7 +444,7 @@ class ChromaStore:
         """Per source file: the hash and chunk count recorded by its marker chunk (written last)."""
         out = {}
         for cid, doc, meta in self._iter(where={"marker": True}):
-            chunk = Chunk.from_record(cid, doc, meta)
+            chunk = chunk_from_record(cid, doc, meta)
             out[chunk.source] = FileState(chunk.file_hash, chunk.chunk_count)
         return out
 
@@ -354,19 +468,16 @@ class ChromaStore:
 
     # -- chunks -----------------------------------------------------------------------------------
     def upsert(self, chunks: list[Chunk], embeddings: np.ndarray, markers: set[str] = frozenset(),
-               new: bool = False) -> list[dict]:
-        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`).
-        Returns the metadata written for each chunk."""
+               new: bool = False) -> None:
+        """Write chunks; `new=True` promises none of the ids exist yet (Chroma's `add` is cheaper than `upsert`)."""
         write = self._col.add if new else self._col.upsert
         step = self._write_batch
         orders = self._write_orders(len(chunks))
-        written = []
         for lo in range(0, len(chunks), step):  # each call is atomic: callers put what must come last, last
             part = chunks[lo : lo + step]
-            metadatas = [c.to_metadata(marker=c.id in markers, order=o) for c, o in zip(part, orders[lo : lo + step])]
+            metadatas = [record_metadata(c, marker=c.id in markers, order=o)
+                         for c, o in zip(part, orders[lo : lo + step])]
             write(ids=[c.id for c in part], embeddings=embeddings[lo : lo + step], metadatas=metadatas)
-            written += metadatas
-        return written
 
     def _write_orders(self, n: int) -> list[str]:
         """`n` keys, each greater than any before it (fixed-width hex of a microsecond clock, kept increasing), to lead
@@ -395,7 +506,7 @@ class ChromaStore:
         out = {}
         for lo in range(0, len(ids), IDS_PER_GET):
             res = self._col.get(ids=ids[lo : lo + IDS_PER_GET], include=["documents", "metadatas"])
-            out.update((i, Chunk.from_record(i, d, m)) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
+            out.update((i, chunk_from_record(i, d, m)) for i, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
         return out
 
     def all_ids(self) -> list[str]:
@@ -429,11 +540,11 @@ class ChromaStore:
 
     def all_chunks(self) -> Iterator[Chunk]:
         for i, d, m in self._iter():
-            yield Chunk.from_record(i, d, m)
+            yield chunk_from_record(i, d, m)
 
     def all_chunks_with_embeddings(self) -> Iterator[tuple[Chunk, np.ndarray]]:
         for i, d, m, e in self._iter(include=("documents", "metadatas", "embeddings")):
-            yield Chunk.from_record(i, d, m), np.asarray(e)
+            yield chunk_from_record(i, d, m), np.asarray(e)
 
     def documents(self) -> list[dict]:
         """One row per document: source, title, date, chunk count (for stats and the page's panel)."""

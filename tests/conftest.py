@@ -10,6 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# `assistant eval` is a plug-in command (assistant.cli.plugin_commands): found through the installed entry point, or,
+# in a checkout whose installed metadata predates it, through this
+os.environ.setdefault("ASSISTANT_PLUGINS", "eval.runner")
 
 REPO = Path(__file__).resolve().parent.parent
 # beside the checkout (../shared/corpus), or beside the folder holding it (a git worktree under ../wt/NAME)
@@ -48,6 +51,21 @@ def start_chroma_server(path: Path):
                 proc.kill()
                 raise RuntimeError("chroma server did not start") from None
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """One Chroma server for the session's tests of the server backend (each uses a collection of its own): its URL."""
+    import signal
+    import subprocess
+
+    proc, url = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
+    yield url
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
@@ -128,12 +146,57 @@ def hash_embedder():
     return make_embedder("hash")
 
 
+# Test tiers, registered in pyproject.toml: `unit` (pure functions: no store, server, model or subprocess; seconds in
+# all), `integration` (real Chroma, the models, the CLI in a subprocess, servers, the built wheel), `browser` (the page
+# in headless Chromium), `slow` and `load` (not in the default run). browser, slow and load are marked where the tests
+# are written; the others are sorted here: a test is unit-tier when its module is listed below and it uses none of the
+# fixtures that bring a store, a model or the corpus, else integration-tier. `pytest -m unit` runs the fast tier.
+UNIT_MODULES = {
+    "tests/test_layers.py", "tests/test_bench_record.py",
+    "tests/index/test_chunking.py", "tests/index/test_cleaning.py", "tests/index/test_documents.py",
+    "tests/index/test_records_format.py", "tests/index/test_language.py",
+    "tests/eval/test_benchmark_metrics.py", "tests/eval/test_combined.py", "tests/eval/test_formats.py",
+    "tests/eval/test_metrics.py",
+    "tests/eval/test_eval_data.py",
+    "tests/assistant/test_followup.py", "tests/assistant/test_reading.py",
+    "tests/reliability/test_properties.py",
+}
+INTEGRATION_FIXTURES = {"corpus_assistant", "corpus_copy", "real_embedder", "tiny_models", "index_dir"}
+EXPLICIT_TIERS = {"integration", "browser", "slow", "load"}
+
+
+def _tier(item) -> str:
+    if EXPLICIT_TIERS & set(item.keywords):
+        return ""  # marked where it is written
+    module = item.path.relative_to(REPO).as_posix()
+    if module in UNIT_MODULES and not INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return "unit"
+    return "integration"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests need Debian's Chromium (`make browser` installs it, as root); without it they are skipped with
-    that reason rather than failing."""
+    """Each test gets its tier (above). Browser tests need Debian's Chromium (`make browser` installs it, as root);
+    without it they are skipped with that reason rather than failing."""
+    for item in items:
+        tier = _tier(item)
+        if tier:
+            item.add_marker(tier)
     if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
         return
     skip = pytest.mark.skip(reason="Chromium is not installed (run `make browser` as root: apt-get install chromium)")
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_open_no_store(request, monkeypatch):
+    """Keeps the unit tier honest: a unit test that opens Chroma fails, naming the fix."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a unit-tier test opened Chroma: mark it integration (or drop its module from "
+                             "UNIT_MODULES in tests/conftest.py)")
+
+    monkeypatch.setattr("index.store._client", refuse)

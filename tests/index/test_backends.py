@@ -3,29 +3,15 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import uuid
 
 import pytest
 
-from tests.conftest import free_port, start_chroma_server
+from tests.conftest import free_port
 
 from assistant import Assistant
 from assistant.errors import StoreUnavailable
 
-
-
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    proc, url = start_chroma_server(tmp_path_factory.mktemp("chroma-server"))
-    yield url
-    os.kill(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 @pytest.fixture(params=["embedded", "server"])

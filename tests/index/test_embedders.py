@@ -38,16 +38,6 @@ def test_vectors_equal_sklearns_hashing_vectorizer_features():
         assert np.allclose(e.embed_query(text), vec, atol=1e-6), text
 
 
-def test_hashing_embedder_travels_to_another_process_without_its_caches():
-    import pickle
-
-    e = HashingEmbedder(128)
-    before = e.embed_documents(["silver output rose"])
-    copy = pickle.loads(pickle.dumps(e))
-    assert copy.dim == 128 and len(copy._words) == 0
-    assert np.array_equal(copy.embed_documents(["silver output rose"]), before)
-
-
 def test_sentence_transformer_embedder_loads_a_local_model(tiny_models):
     e = make_embedder(str(tiny_models["embedder"]))
     vecs = e.embed_documents(["silver output", "gallium"])

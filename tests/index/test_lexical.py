@@ -89,28 +89,14 @@ def _small_assistant(tmp_path):
     return a
 
 
-def test_records_saved_with_the_index_give_back_the_stored_chunks(tmp_path):
-    chunks = [_chunk(i, t) for i, t in enumerate(TEXTS)] + [
-        Chunk(id="u", text="Ünïcode — “quotes” and 12,5 %", source="/d/ü.txt", doc_id="d2", title="Tïtle",
-              date="2026-01-20", kind="table_row", start=3, end=30, offsets=((0, 3), (5, 9)), header="| a |")]
-    LexicalIndex.from_chunks(chunks).save(tmp_path, "g")
-    loaded = LexicalIndex.load(tmp_path, "g")
-    assert loaded.chunks(["u", "c3", "nope"]) == {"u": chunks[-1], "c3": chunks[3]}
-
-
 def test_a_damaged_or_missing_file_of_a_saved_index_makes_it_be_rebuilt(tmp_path):
     """Every file of a saved index is checked on load (size and checksum in the stamp): a damaged one means the
     whole index is rebuilt from Chroma, never used half-read."""
-    from index.records import BLOB, IDS, OFFSETS
-
     LexicalIndex.from_chunks([_chunk(i, t) for i, t in enumerate(TEXTS)]).save(tmp_path, "g")
     target = tmp_path / "bm25"
     originals = {p.name: p.read_bytes() for p in target.iterdir()}
-    assert len(LexicalIndex.load(tmp_path, "g").records) == len(TEXTS)
+    assert LexicalIndex.load(tmp_path, "g").size == len(TEXTS)
     damages = {
-        BLOB: lambda b: b[:-1],  # truncated
-        IDS: lambda b: b.rsplit(b"\n", 1)[0],  # an id short
-        OFFSETS: lambda b: b[: len(b) // 2],
         "corpus.jsonl": lambda b: b[: len(b) // 2],
         "data.csc.index.npy": lambda b: b[:64] + bytes(len(b) - 64),  # same size, garbled
     }
@@ -118,42 +104,16 @@ def test_a_damaged_or_missing_file_of_a_saved_index_makes_it_be_rebuilt(tmp_path
         (target / name).write_bytes(damage(originals[name]))
         assert LexicalIndex.load(tmp_path, "g") is None, name
         (target / name).write_bytes(originals[name])
-    (target / OFFSETS).unlink()
+    (target / "corpus.jsonl").unlink()
     assert LexicalIndex.load(tmp_path, "g") is None
-    (target / OFFSETS).write_bytes(originals[OFFSETS])
+    (target / "corpus.jsonl").write_bytes(originals["corpus.jsonl"])
     assert LexicalIndex.load(tmp_path, "g").search("copper", 1)[0][0] == "c1"
 
 
-def test_retrieval_reads_kept_chunks_from_the_local_records_not_from_chroma(tmp_path, monkeypatch):
-    a = _small_assistant(tmp_path)
-    expected = [(h.chunk, h.rank) for h in a.retrieve("silver output", k=3)]
-
-    def no_get(ids):
-        raise AssertionError(f"Chroma get for {ids}")
-
-    monkeypatch.setattr(a.store, "get", no_get)
-    assert [(h.chunk, h.rank) for h in a.retrieve("silver output", k=3)] == expected
-    assert len(expected) == 3
-
-
-def test_an_index_saved_without_local_records_gets_them_at_first_use(tmp_path):
-    """Indexes saved by earlier versions have BM25 but no local records: the first query rebuilds both from Chroma."""
-    from assistant import Assistant
-    from index.records import OFFSETS
-
-    a = _small_assistant(tmp_path)
-    expected = [h.chunk for h in a.retrieve("silver output", k=3)]
-    (tmp_path / "ix" / "bm25" / OFFSETS).unlink()
-    b = Assistant(embedder="hash", index_dir=tmp_path / "ix")
-    assert [h.chunk for h in b.retrieve("silver output", k=3)] == expected
-    assert b.retriever.lexical().records is not None
-    assert (tmp_path / "ix" / "bm25" / OFFSETS).is_file()  # saved for the next process
-
-
 def test_a_chunk_written_by_another_client_since_is_read_from_chroma(tmp_path):
-    """The vectors find a chunk the local records (a second behind) do not hold yet: it comes from Chroma."""
+    """The vectors find a chunk the BM25 index (a second behind) does not hold yet: it is read from Chroma."""
     a = _small_assistant(tmp_path)
-    a.retrieve("silver", k=3)  # the retriever has loaded its BM25 index and records
+    a.retrieve("silver", k=3)  # the retriever has loaded its BM25 index
     fresh = replace(_chunk(99, "Tungsten concentrate output doubled at the Boguty mine."), source=str(tmp_path / "x"))
     a.store.upsert([fresh], a.embedder.embed_documents([fresh.text]))  # behind the retriever's back
     hits = a.retrieve("Tungsten concentrate output doubled at the Boguty mine", k=5)

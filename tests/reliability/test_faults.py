@@ -100,14 +100,14 @@ def test_encodings_limits_links_and_vanishing_files(tmp_path, monkeypatch):
     (docs / "loop").symlink_to(docs, target_is_directory=True)  # a symlink loop
     (docs / "vanishing.txt").write_text("This file disappears before it is read.", encoding="utf-8")
 
-    original = pipeline._prepare_file
+    original = pipeline.prepare_file
 
     def vanish_then_prepare(job):
         if job.path.name == "vanishing.txt":
             job.path.unlink()
         return original(job)
 
-    monkeypatch.setattr(pipeline, "_prepare_file", vanish_then_prepare)
+    monkeypatch.setattr(pipeline, "prepare_file", vanish_then_prepare)
     a = Assistant(embedder="hash", index_dir=tmp_path / "ix", max_file_mb=1.0)
     report = a.ingest([docs])
     reasons = {Path(p).name: why for p, why in report.skipped}
@@ -142,17 +142,17 @@ def test_a_file_changing_mid_ingest_is_indexed_as_read_and_caught_up_next_time(t
     docs.mkdir()
     note = docs / "note.txt"
     note.write_text("Tin output was 5 tons in 2020.", encoding="utf-8")
-    original = pipeline._prepare_file
+    original = pipeline.prepare_file
 
     def change_then_prepare(job):
         note.write_text("Tin output was 6 tons in 2020.", encoding="utf-8")
         return original(job)
 
-    monkeypatch.setattr(pipeline, "_prepare_file", change_then_prepare)
+    monkeypatch.setattr(pipeline, "prepare_file", change_then_prepare)
     a = Assistant(embedder="hash", index_dir=tmp_path / "ix")
     a.ingest([docs])
     assert "6 tons" in a.ask("How much tin output in 2020?").text  # what was read is what is indexed
-    monkeypatch.setattr(pipeline, "_prepare_file", original)
+    monkeypatch.setattr(pipeline, "prepare_file", original)
     assert a.ingest([docs]).files_unchanged == 1  # its recorded hash is the content that was indexed
 
 

@@ -1,4 +1,4 @@
-"""The BM25 index and the local chunk records stay in step with Chroma under concurrent processes, kills and
+"""The BM25 index stays in step with Chroma under concurrent processes, kills and
 damage (issue 20, items 1, 2 and 4). Real processes, real files."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def test_bm25_savers_in_several_processes_never_collide(tmp_path):
 HOLD_INGEST_LOCK = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from index.pipeline import ingest_lock
+    from index.locks import ingest_lock
 
     with ingest_lock(Path(sys.argv[1])):
         print("locked", flush=True)
@@ -171,8 +171,8 @@ def _damage(path: Path, how: str) -> None:
         path.write_bytes(bytes(b ^ 0x5A for b in data))
 
 
-@pytest.mark.parametrize("name,how", [("corpus.jsonl", "truncate"), ("records.offsets.npy", "truncate"),
-                                      ("records.bin", "garble"), ("generation.json", "truncate")])
+@pytest.mark.parametrize("name,how", [("corpus.jsonl", "truncate"), ("data.csc.index.npy", "garble"),
+                                      ("generation.json", "truncate")])
 def test_a_damaged_derived_file_is_rebuilt_by_ask_and_by_ingest(tmp_path, name, how):
     docs, ix = write_collection(tmp_path / "docs", files=6), tmp_path / "ix"
     assert cli("ingest", str(docs), "--index-dir", str(ix), "--no-progress").returncode == 0
