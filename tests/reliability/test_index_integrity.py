@@ -125,7 +125,7 @@ def _committed(ix: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("kill", [False, True])
+@pytest.mark.parametrize("kill", [pytest.param(False, marks=pytest.mark.slow), True])  # the killed run in `make test`
 def test_ingest_with_another_process_asking_ends_with_bm25_holding_exactly_the_stored_chunks(tmp_path, kill):
     """One process ingests while another asks over and over (rebuilding and saving BM25 whenever the generation
     moves); with `kill`, the ingest is SIGKILLed part-way, the asker asks on, then a new ingest runs."""
@@ -171,7 +171,8 @@ def _damage(path: Path, how: str) -> None:
         path.write_bytes(bytes(b ^ 0x5A for b in data))
 
 
-@pytest.mark.parametrize("name,how", [("corpus.jsonl", "truncate"), ("data.csc.index.npy", "garble"),
+@pytest.mark.parametrize("name,how", [("corpus.jsonl", "truncate"),
+                                      pytest.param("data.csc.index.npy", "garble", marks=pytest.mark.slow),
                                       ("generation.json", "truncate")])
 def test_a_damaged_derived_file_is_rebuilt_by_ask_and_by_ingest(tmp_path, name, how):
     docs, ix = write_collection(tmp_path / "docs", files=6), tmp_path / "ix"

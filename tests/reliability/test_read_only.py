@@ -49,8 +49,9 @@ def _make_read_only(folder: Path) -> None:
         path.chmod(path.stat().st_mode & ~0o222)
 
 
-@pytest.fixture
-def read_only_index(tmp_path: Path):
+@pytest.fixture(scope="module")
+def read_only_index(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("read-only")
     docs, ix = tmp_path / "docs", tmp_path / "ix"
     docs.mkdir()
     (docs / "ferry.md").write_text(DOC, encoding="utf-8")
@@ -73,7 +74,7 @@ def test_a_read_only_index_answers_and_is_left_unchanged(read_only_index):
     assert _snapshot(ix) == before
 
 
-def test_ingest_into_a_read_only_index_is_a_clear_error_and_changes_nothing(read_only_index, tmp_path):
+def test_ingest_into_a_read_only_index_is_a_clear_error_and_changes_nothing(read_only_index):
     docs, ix = read_only_index
     (docs / "more.md").write_text("# Pier repairs\n\nThe south pier reopened in March 2026.\n", encoding="utf-8")
     before = _snapshot(ix)

@@ -43,8 +43,13 @@ def _garbled_header(folder: Path) -> None:
     (folder / "header.bin").write_bytes(bytes(range(100)))
 
 
-@pytest.mark.parametrize("damage", [_huge_link_lists, _truncated_level0, _garbled_header])
-@pytest.mark.parametrize("first", ["ask", "ingest"])
+# Each damage and each first command once in `make test`; the other three pairings in `make test-slow`.
+@pytest.mark.parametrize("damage,first", [
+    (_huge_link_lists, "ask"), (_truncated_level0, "ask"), (_garbled_header, "ingest"),
+    pytest.param(_huge_link_lists, "ingest", marks=pytest.mark.slow),
+    pytest.param(_truncated_level0, "ingest", marks=pytest.mark.slow),
+    pytest.param(_garbled_header, "ask", marks=pytest.mark.slow),
+])
 def test_a_damaged_vector_segment_is_rebuilt_with_a_message(built, tmp_path, damage, first):
     docs, good, answer = built
     ix = tmp_path / "ix"
