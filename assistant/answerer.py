@@ -18,7 +18,7 @@ from .question import Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
 from .tables import pick_columns, split_cells
-from .types import Answer, Citation, Hit
+from .types import Answer, Hit
 
 ABSTAIN_TEXT = "The documents don't say."
 CONFLICT_RATIO = 0.6  # candidates scoring at least this share of the best one, from another document, may disagree
