@@ -153,8 +153,10 @@ class CrossEncoderReranker:
         if not allow_downloads:
             os.environ["HF_HUB_OFFLINE"] = "1"
         try:
-            from sentence_transformers import CrossEncoder
+            from index.language import heavy_imports
 
+            with heavy_imports:
+                from sentence_transformers import CrossEncoder
             self._model = CrossEncoder(model, device="cpu")
         except Exception as exc:
             raise EmbedderUnavailable(

@@ -46,8 +46,9 @@ def load_spacy(*exclude: str):
     """spaCy's pipeline without the components `exclude` names, loaded once per process per configuration (the one
     loader of the package: entity recognition here, part-of-speech tags in compute.py, the parse in followup.py)."""
     with _load_lock:
-        import spacy
+        from index.language import import_spacy
 
+        spacy = import_spacy()
         try:
             return spacy.load(SPACY_PACKAGE, exclude=list(exclude))
         except OSError:

@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import EmbedderUnavailable
 from .memo import Memo
-from .language import word_tokens
+from .language import heavy_imports, word_tokens
 
 
 @runtime_checkable
@@ -125,33 +125,31 @@ class SentenceTransformerEmbedder:
                  backend: str = "torch"):
         if not allow_downloads:
             os.environ["HF_HUB_OFFLINE"] = "1"  # never hang on the hub: fail fast instead
-        try:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            # transformers draws a "Loading weights" bar on stderr: noise in front of every CLI answer or error
-            transformers_logging.disable_progress_bar()
-            self._model = SentenceTransformer(model, device="cpu")
-        except Exception as exc:
-            where = "local directory" if Path(model).exists() else "model"
-            raise EmbedderUnavailable(
-                f"cannot load sentence-transformers {where} {model!r} ({type(exc).__name__}: {exc}) — "
-                "pass a local model directory, or set ASSISTANT_ALLOW_DOWNLOADS=1 on a machine that reaches the hub, "
-                "or use the default `--embedder minilm` or the model-free `--embedder hash`"
-            ) from None
-        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dim_of())
-        self.name = name or f"st:{Path(model).name if Path(model).exists() else model}:{self.dim}"
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._onnx = self._onnx_encoder(model, backend) if backend != "torch" else None
+        self._model = None  # the SentenceTransformer: loaded for torch, or once to export for ONNX
+        self._onnx = self._ready_onnx(model, backend) if backend != "torch" else None
+        if self._onnx is None:
+            self._model = _load_sentence_transformer(model)
+            self._onnx = self._prepared_onnx(model, backend) if backend != "torch" else None
+        self.dim = self._onnx.dim if self._model is None else _dimension(self._model)
+        self.name = name or f"st:{Path(model).name if Path(model).exists() else model}:{self.dim}"
         self.backend = backend if self._onnx is not None else "torch"
 
-    def _onnx_encoder(self, model: str, backend: str):
-        from .onnx_encoder import OnnxEncoder, OnnxUnavailable
+    @staticmethod
+    def _ready_onnx(model: str, backend: str):
+        from .onnx_encoder import load_ready
+
+        if not Path(model).is_dir():
+            return None
+        return load_ready(Path(model), _onnx_cache(model), quantized=backend == "onnx-int8")
+
+    def _prepared_onnx(self, model: str, backend: str):
+        from .onnx_encoder import OnnxUnavailable, prepare
 
         try:
-            return OnnxEncoder(self._model, _onnx_cache(model), quantized=backend == "onnx-int8")
+            return prepare(self._model, _dimension(self._model), Path(model), _onnx_cache(model),
+                           quantized=backend == "onnx-int8")
         except OnnxUnavailable as exc:
             logging.getLogger(__name__).warning("ONNX backend unavailable for %s (%s): using torch", model, exc)
             return None
@@ -178,6 +176,29 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+
+def _load_sentence_transformer(model: str):
+    try:
+        with heavy_imports:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+        # transformers draws a "Loading weights" bar on stderr: noise in front of every CLI answer or error
+        transformers_logging.disable_progress_bar()
+        return SentenceTransformer(model, device="cpu")
+    except Exception as exc:
+        where = "local directory" if Path(model).exists() else "model"
+        raise EmbedderUnavailable(
+            f"cannot load sentence-transformers {where} {model!r} ({type(exc).__name__}: {exc}) — "
+            "pass a local model directory, or set ASSISTANT_ALLOW_DOWNLOADS=1 on a machine that reaches the hub, "
+            "or use the default `--embedder minilm` or the model-free `--embedder hash`"
+        ) from None
+
+
+def _dimension(model) -> int:
+    dim_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(dim_of())
 
 
 def _onnx_cache(model: str) -> Path:

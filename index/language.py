@@ -5,6 +5,8 @@ answerer sees is the word BM25 matched; another language means changing this mod
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -46,9 +48,37 @@ def index_stopwords() -> frozenset[str]:
 def content_stopwords() -> frozenset[str]:
     """The answerer's: spaCy's English list. BM25's (Lucene-sized) keeps "how", "were", "what" and the like, which
     would count as content a question shares with every passage."""
+    import_spacy()
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)
+
+
+# -- spaCy, without torch -------------------------------------------------------------------------------------------
+# Held while importing spaCy or anything that imports torch (sentence-transformers), so no thread imports torch while
+# import_spacy blocks it.
+heavy_imports = threading.RLock()
+
+
+def import_spacy():
+    """spaCy, imported so that thinc (its machine-learning library) does not import torch. thinc imports torch whenever
+    it is installed (it is, for sentence-transformers): ~2 of the ~5.5 s of a one-question `assistant ask` (measured
+    with `python -X importtime`); the small English pipeline runs on numpy either way. Written by hand because neither
+    spaCy nor thinc has a switch for it: during the import `import torch` fails (a None entry in sys.modules is
+    Python's documented way to block one), then torch is importable again. When torch is already loaded, a plain
+    import."""
+    with heavy_imports:
+        if "thinc" in sys.modules or "torch" in sys.modules:
+            import spacy
+
+            return spacy
+        sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import spacy
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
+        return spacy
 
 
 # -- month names ------------------------------------------------------------------------------------------------------

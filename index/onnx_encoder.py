@@ -4,13 +4,18 @@ sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose only relea
 project runs transformers 5): installing it would downgrade the whole stack. So the transformer is exported here with
 torch's own exporter, once, into a cache folder (offline; written to a temporary name and renamed, so two processes
 exporting at once both end with a whole file), quantised there with onnxruntime's dynamic quantisation, and run with
-onnxruntime; tokenisation stays sentence-transformers' own, and pooling (mean over the attention mask) and
-normalisation are a few numpy lines. Anything failing on the way raises `OnnxUnavailable`; the caller then keeps the
-torch model (the same embeddings, slower).
+onnxruntime; pooling (mean over the attention mask) and normalisation are a few numpy lines. Anything failing on the
+way raises `OnnxUnavailable`; the caller then keeps the torch model (the same embeddings, slower).
+
+Tokenisation is the model folder's own `tokenizer.json` run by the `tokenizers` library, once it has been checked, at
+export time, to give sentence-transformers' own token ids on sample texts (`ready.json` records that). After that a
+process needs neither torch nor transformers nor sentence-transformers: importing and loading them took ~12 of the
+~17 s of a one-question `assistant ask`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -43,13 +48,9 @@ def supported(model) -> bool:
 
 class OnnxEncoder:
     """Embeds texts as `model.encode(..., normalize_embeddings=True)` does, through an ONNX export of its
-    transformer. `quantized`: int8 weights (onnxruntime's dynamic quantisation; activations quantised at run time)."""
+    transformer. `tokenize`: texts → {input name: int64 array}, the model's own token ids."""
 
-    def __init__(self, model, cache_dir: Path, quantized: bool = False):
-        if not supported(model):
-            raise OnnxUnavailable("not a transformer + mean-pooling model")
-        self._model = model  # for its tokenizer (and, once, the weights to export)
-        path = ensure_export(model, Path(cache_dir), quantized)
+    def __init__(self, path: Path, tokenize, dim: int):
         try:
             import onnxruntime as ort
 
@@ -59,16 +60,45 @@ class OnnxEncoder:
         except Exception as exc:
             raise OnnxUnavailable(f"onnxruntime cannot load {path}: {type(exc).__name__}: {exc}") from None
         self._inputs = [i.name for i in self._session.get_inputs()]
+        self._tokenize = tokenize
         self.path = path
+        self.dim = dim
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings of one batch."""
-        features = tokenize(self._model, texts)
-        feeds = {name: features[name].numpy().astype(np.int64) for name in self._inputs}
+        features = self._tokenize(texts)
+        feeds = {name: features[name] for name in self._inputs}
         hidden = self._session.run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def prepare(model, dim: int, folder: Path, cache_dir: Path, quantized: bool = False) -> OnnxEncoder:
+    """An encoder for `model` (a loaded SentenceTransformer from `folder`): the export made if missing, and the light
+    tokenizer adopted (and recorded in `ready.json`, for `load_ready`) when it gives the model's own token ids."""
+    if not supported(model):
+        raise OnnxUnavailable("not a transformer + mean-pooling model")
+    path = ensure_export(model, Path(cache_dir), quantized)
+    light = _light_tokenizer(folder, model.max_seq_length)
+    if light is not None and _same_tokens(light, lambda texts: _as_numpy(tokenize(model, texts))):
+        _write_ready(Path(cache_dir), folder, model.max_seq_length, dim)
+        return OnnxEncoder(path, light, dim)
+    return OnnxEncoder(path, lambda texts: _as_numpy(tokenize(model, texts)), dim)
+
+
+def load_ready(folder: Path, cache_dir: Path, quantized: bool = False) -> OnnxEncoder | None:
+    """The encoder without loading the model in torch, when an earlier `prepare` left an export and a checked
+    tokenizer for these very model files; else None."""
+    try:
+        ready = json.loads((Path(cache_dir) / READY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = Path(cache_dir) / (INT8 if quantized else FP32)
+    if not isinstance(ready, dict) or ready.get("files") != _fingerprint(folder) or not path.exists():
+        return None
+    light = _light_tokenizer(folder, int(ready["max_length"]))
+    return None if light is None else OnnxEncoder(path, light, int(ready["dim"]))
 
 
 def tokenize(model, texts: list[str]) -> dict:
@@ -76,13 +106,78 @@ def tokenize(model, texts: list[str]) -> dict:
     return (getattr(model, "preprocess", None) or model.tokenize)(texts)
 
 
+def _as_numpy(features: dict) -> dict:
+    return {k: v.numpy().astype(np.int64) for k, v in features.items() if k in INPUTS}
+
+
+# -- the light tokenizer ---------------------------------------------------------------------------------------------
+READY = "ready.json"
+FP32 = "model.onnx"
+INT8 = "model_qint8_matmul_per_channel.onnx"
+# What the check tokenises both ways: spacing at the ends, accents, other scripts, control characters, a text far
+# past the model's length (truncation), and texts of different lengths in one batch (padding).
+CHECK_TEXTS = ["  Padded on both sides  ", "a", "", "Naïve café — “quoted” 中文 😀", "tab\there\nnewline",
+               "[CLS] and [SEP] written as text", "word " * 600, "Peru produced 3,300 tons of silver in 2026."]
+# The model folder's files that decide tokenisation and the layout `supported` checked: changed, the check is redone.
+CONFIG_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "modules.json",
+                "sentence_bert_config.json", "1_Pooling/config.json", "config.json")
+
+
+def _light_tokenizer(folder: Path, max_length: int):
+    """texts → {input_ids, attention_mask, token_type_ids} from the folder's tokenizer.json, padded to the longest
+    text and truncated at `max_length`, as sentence-transformers pads and truncates; None without that file."""
+    try:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+    except Exception:
+        return None
+    pad = tok.padding or {}
+    tok.enable_truncation(max_length=max_length)
+    tok.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"))
+
+    def run(texts: list[str]) -> dict:
+        encodings = tok.encode_batch(list(texts))
+        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+
+    return run
+
+
+def _same_tokens(light, reference) -> bool:
+    ours, theirs = light(CHECK_TEXTS), reference(CHECK_TEXTS)
+    return all(k in ours and ours[k].shape == v.shape and (ours[k] == v).all() for k, v in theirs.items())
+
+
+def _fingerprint(folder: Path) -> list:
+    out = []
+    for name in CONFIG_FILES:
+        try:
+            st = (Path(folder) / name).stat()
+            out.append([name, st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([name, None, None])
+    return out
+
+
+def _write_ready(cache_dir: Path, folder: Path, max_length: int, dim: int) -> None:
+    record = {"max_length": int(max_length), "dim": dim, "files": _fingerprint(folder)}
+    tmp = cache_dir / f".{READY}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(tmp, cache_dir / READY)
+    except OSError as exc:  # a read-only cache: the next process checks again, nothing worse
+        log.info("could not record the checked tokenizer in %s: %s", cache_dir, exc)
+
+
 _export_lock = threading.Lock()
 
 
 def ensure_export(model, cache_dir: Path, quantized: bool) -> Path:
     """The fp32 export (and its int8 version when asked) in `cache_dir`, made on first use."""
-    fp32 = cache_dir / "model.onnx"
-    int8 = cache_dir / "model_qint8_matmul_per_channel.onnx"
+    fp32 = cache_dir / FP32
+    int8 = cache_dir / INT8
     with _export_lock:
         try:
             if not fp32.exists():

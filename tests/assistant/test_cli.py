@@ -189,6 +189,19 @@ def test_terminal_text_keeps_text_newlines_and_tabs():
     assert terminal_text("a\tb\nc\x1b[31md\x1b]8;;http://x\x1b\\e\x00\u202ef") == "a\tb\ncdef"
 
 
+def test_an_ask_loads_neither_torch_nor_transformers(kayak_index):
+    """What makes `assistant ask` start in seconds: once the model's ONNX export and its checked tokenizer are cached
+    (the fixture's ingest made them), asking runs on onnxruntime and tokenizers alone, and spaCy comes without torch."""
+    _, ix = kayak_index
+    code = ("import sys, runpy\n"
+            f"sys.argv = ['assistant', 'ask', 'What was the revenue of Brightwater Kayaks in 2024?', '--index-dir', {ix!r}]\n"
+            "try:\n    runpy.run_module('assistant.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('loaded:', sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "4.2 million euros" in r.stdout.splitlines()[0], r.stdout + r.stderr
+    assert r.stdout.rstrip().endswith("loaded: []"), r.stdout
+
+
 def test_a_reader_that_stops_early_gets_no_traceback(kayak_index):
     _, ix = kayak_index
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "chat", "--index-dir", ix],

@@ -1,7 +1,11 @@
+import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +13,8 @@ import pytest
 from assistant import Assistant
 from assistant.errors import EmbedderUnavailable
 from index.embedders import HashingEmbedder, make_embedder
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_hashing_embedder_is_deterministic_normalised_and_similarity_aware():
@@ -223,6 +229,35 @@ def test_the_onnx_backend_gives_torchs_embeddings_in_the_callers_order(tiny_mode
     int8 = SentenceTransformerEmbedder(str(tiny_models["embedder"]), backend="onnx-int8")
     assert int8.backend == "onnx-int8" and np.min(np.sum(int8.embed_documents(texts) * torch_e.embed_documents(texts),
                                                          axis=1)) > 0.9
+
+
+def _embed_in_a_new_process(folder: Path, cache: Path) -> tuple[np.ndarray, bool]:
+    """Embeddings of TEXTS by a fresh process's ONNX embedder over `folder`, and whether that process loaded torch."""
+    code = ("import json, sys\nfrom index.embedders import SentenceTransformerEmbedder\n"
+            f"e = SentenceTransformerEmbedder({str(folder)!r}, backend='onnx')\n"
+            f"print(json.dumps([e.embed_documents({TEXTS!r}).tolist(), 'torch' in sys.modules]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=REPO,
+                       env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    vectors, torch_loaded = json.loads(r.stdout.strip().splitlines()[-1])
+    return np.array(vectors), torch_loaded
+
+
+def test_a_prepared_onnx_model_embeds_without_torch_until_its_files_change(tiny_models, tmp_path, monkeypatch):
+    from index.embedders import SentenceTransformerEmbedder
+
+    folder, cache = tmp_path / "model", tmp_path / "cache"
+    shutil.copytree(tiny_models["embedder"], folder)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    reference = SentenceTransformerEmbedder(str(folder)).embed_documents(TEXTS)  # torch
+    SentenceTransformerEmbedder(str(folder), backend="onnx")  # exports, checks the light tokenizer
+    vectors, torch_loaded = _embed_in_a_new_process(folder, cache)
+    assert not torch_loaded and np.allclose(vectors, reference, atol=1e-4)
+
+    tokenizer = folder / "tokenizer.json"  # a changed tokenizer file: checked again, with the model in torch
+    os.utime(tokenizer, ns=(tokenizer.stat().st_atime_ns, tokenizer.stat().st_mtime_ns + 1_000_000_000))
+    vectors, torch_loaded = _embed_in_a_new_process(folder, cache)
+    assert torch_loaded and np.allclose(vectors, reference, atol=1e-4)
+    assert not _embed_in_a_new_process(folder, cache)[1]  # and recorded again
 
 
 def test_the_onnx_backend_falls_back_to_torch_when_it_cannot_export(tiny_models, tmp_path, monkeypatch, caplog):

@@ -18,14 +18,29 @@ def _kill(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
+def _wait_for_first_chunks(url: str, ingest: subprocess.Popen, timeout: float = 120) -> None:
+    """Until the server holds some of the ingest's chunks (it is writing, with most still to come): a fixed sleep
+    let a fast machine finish the whole ingest before the kill."""
+    import chromadb
+
+    port = int(url.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(host="127.0.0.1", port=port)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert ingest.poll() is None, "the ingest ended before the server was killed"
+        if any(c.count() > 0 for c in client.list_collections()):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the ingest wrote nothing to the server in time")
+
+
 def test_the_server_killed_mid_ingest_gives_a_clean_error_and_a_non_zero_exit(tmp_path):
     docs = write_collection(tmp_path / "docs", files=300, seed=9)
     server, url = start_chroma_server(tmp_path / "server")
     try:
         ingest = start_cli("ingest", str(docs), "--index-dir", str(tmp_path / "ix"), "--chroma-url", url,
                            "--no-progress")
-        time.sleep(4.0)  # started up, writing
-        assert ingest.poll() is None, "the ingest ended before the server was killed"
+        _wait_for_first_chunks(url, ingest)
     finally:
         _kill(server)
     out, err = ingest.communicate(timeout=300)
