@@ -80,11 +80,12 @@ def prepare(model, dim: int, folder: Path, cache_dir: Path, quantized: bool = Fa
     if not supported(model):
         raise OnnxUnavailable("not a transformer + mean-pooling model")
     path = ensure_export(model, Path(cache_dir), quantized)
+    own = lambda texts: _as_numpy(tokenize(model, texts))  # noqa: E731 - sentence-transformers' tokenisation
     light = _light_tokenizer(folder, model.max_seq_length)
-    if light is not None and _same_tokens(light, lambda texts: _as_numpy(tokenize(model, texts))):
+    if light is not None and _same_tokens(light, own):
         _write_ready(Path(cache_dir), folder, model.max_seq_length, dim)
         return OnnxEncoder(path, light, dim)
-    return OnnxEncoder(path, lambda texts: _as_numpy(tokenize(model, texts)), dim)
+    return OnnxEncoder(path, own, dim)
 
 
 def load_ready(folder: Path, cache_dir: Path, quantized: bool = False) -> OnnxEncoder | None:
