@@ -19,7 +19,10 @@ Stages:
    answer and says so). A share or percentage change the best passage states itself is not computed.
 
 No thresholds of its own: an operand row or sentence passes the fitted answerer's bars (`Model.threshold` for the
-first figure of a period question, `Model.related` otherwise), except a row whose label the question names whole.
+first figure of a period question or a "from A to B" pair, `Model.related` otherwise, and for a pair its own words
+name), except a row whose label the question names whole and the rows a comparative picks among, whose table passed.
+Figures of a thing the question names and no operand's passage does ("Mongolia's output", figures of the world's)
+are not combined.
 """
 
 from __future__ import annotations
@@ -32,10 +35,10 @@ from functools import lru_cache
 from .candidates import Candidate
 from .citing import Value, citation_for
 from .question import Question
-from .scoring import Scored
+from .scoring import Scored, names_missing
 from .spans import Span, load_spacy, spans_in
 from .tables import is_numeric, label_column, split_cells
-from .text import content_terms, stopwords, years_in
+from .text import content_terms, stem, stopwords, years_in
 
 # -- 1. the operation --------------------------------------------------------------------------------------------
 
@@ -68,6 +71,7 @@ _ASKS_FIGURE = re.compile(r"^\W*(?:(?:in|for|during|over|between|from)\b[^,?]*,\
                           r"calculate|compute)\b", re.I)
 # A question about the reason for a change asks for an explanation, whatever its wh-word.
 _ASKS_REASON = re.compile(r"\b(?:reasons?|causes?|explanations?|drivers?|factors?|why)\b", re.I)
+_CHANGE = re.compile(rf"\b(?:{_CHANGE_WORDS})\b", re.I)  # a sentence that states a change
 SYMBOL = {"difference": "−", "sum": "+"}
 
 
@@ -87,7 +91,7 @@ def read_operation(text: str) -> Operation | None:
         return None
     for name, pattern in _OPERATIONS:
         for m in pattern.finditer(text):
-            if not _verb_before(text, m.start()) and not _not_comparative(text, m):
+            if not _verb_before(text, m) and not _not_comparative(text, m):
                 return Operation(name, m.start(), m.end())
     return None
 
@@ -99,12 +103,15 @@ def _pos_tags(text: str) -> tuple[tuple[int, str, str], ...]:
     return tuple((t.idx, t.pos_, t.tag_) for t in load_spacy("parser", "ner", "lemmatizer")(text))
 
 
-def _verb_before(text: str, op_start: int) -> bool:
-    """A full verb between the question word and the operation word ("What caused the increase…", "What drove the
-    change…"): the question asks about the change, not for its size."""
+def _verb_before(text: str, m: re.Match) -> bool:
+    """A full verb between the question word and an operation noun ("What caused the increase…", "What drove the
+    change…"): the question asks about the change, not for its size. A participle right after a noun qualifies it
+    ("How much did the paint used by the workshop rise?") and is no such verb."""
     wh = _ASKS_FIGURE.search(text)
     begin = wh.end() if wh else 0
-    return any(pos == "VERB" for i, pos, _ in _pos_tags(text) if begin <= i < op_start)
+    tags = _pos_tags(text)
+    return any(pos == "VERB" and not (tag in ("VBN", "VBG") and k and tags[k - 1][1] in ("NOUN", "PROPN"))
+               for k, (i, pos, tag) in enumerate(tags) if begin <= i < m.start())
 
 
 def _not_comparative(text: str, m: re.Match) -> bool:
@@ -163,9 +170,13 @@ def read_figure(text: str, table_scale: str = "") -> Figure | None:
     word = ""
     unit = "%" if m.group("pct") else (m.group("cur") or "").strip()
     if not unit and m.group("unit") and m.group("unit").lower() not in stopwords():
-        unit = m.group("unit").lower().rstrip("s")
         word = m.group("unit")
+        # a code in capitals after the figure is a currency ("27.8 billion KGS"), compared as written; a unit word
+        # is compared in lower case without its plural ("tons" = "ton")
+        unit = word if len(word) == 3 and word.isupper() else word.lower().rstrip("s")
     scale = (m.group("scale") or "").lower()
+    if scale == "m" and not m.group("cur") and not unit:  # "0.75 m" is a length; "$5m" is five million
+        unit, word, scale = "m", m.group("scale"), ""
     scale = _SCALE_ALIASES.get(scale, scale) or table_scale
     places = len(digits.split(".")[1]) if "." in digits else 0
     return Figure(t, number, unit, scale, places, word)
@@ -383,12 +394,11 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, re
     years = periods_named(q.text)
     rows = scored
     said = q.text[op.start: op.end]
+    bar = model.related
     if similar and re.search(r"\w+er$", said) and not re.search(r"(?:more|less|fewer)$", said):
-        # "how much heavier": the row the comparative speaks of (Weight), by the model's similarity of the two
-        top = [s for s in scored if s.candidate.is_row and s.score >= model.related][:5]
-        sims = similar([_row_label(s.candidate) for s in top], said.split()[-1]) if top else []
-        rows = [s for _, s in sorted(zip(sims, top), key=lambda p: -p[0])]
-    columns = _column_operands(rows, [(ta, own[0]), (tb, own[1])], model)
+        comparative = said.split()[-1]  # its rows were vetted by their table: no bar of their own
+        rows, bar = _rows_by_comparative(scored, comparative, set(q.terms), model, similar), float("-inf")
+    columns = _column_operands(rows, split, bar)
     if columns:
         return columns
     if not own[0] or not own[1]:
@@ -408,6 +418,24 @@ def _entity_operands(q: Question, op: Operation, scored: list[Scored], model, re
     return out
 
 
+def _rows_by_comparative(scored: list[Scored], comparative: str, terms: set[str], model, similar) -> list[Scored]:
+    """"How much heavier…": the rows of the tables the question is about (those holding a row that passes the
+    scoring's lower bar) ordered by the model's similarity of their labels to the comparative ("heavier" ≈ "Weight").
+    The row asked for may itself score low: the question's words name the things compared, not the row. A label's
+    parenthetical is a qualifier ("Weight (empty, without base)"), so the label is also compared without it."""
+    tables = {(s.candidate.chunk.doc_id, s.candidate.chunk.header) for s in scored
+              if s.candidate.is_row and s.score >= model.related}
+    rows = [s for s in scored if s.candidate.is_row and (s.candidate.chunk.doc_id, s.candidate.chunk.header) in tables]
+    if not rows:
+        return []
+    labels = [_row_label(s.candidate) for s in rows]
+    heads = [re.sub(r"\s*\([^()]*\)", "", label).strip() or label for label in labels]
+    sims = [max(a, b) for a, b in zip(similar(labels, comparative), similar(heads, comparative))]
+    # a row the question names ("how much longer is the keep-warm time") before one the comparative suggests
+    named = [_named_share(label, terms) >= 0.5 for label in labels]
+    return [s for *_, s in sorted(zip(named, sims, range(len(rows)), rows), key=lambda p: (-p[0], -p[1], p[2]))]
+
+
 def _row_label(c: Candidate) -> str:
     cells = split_cells(c.text)
     return cells[label_column(cells)].text if cells else ""
@@ -417,19 +445,29 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def _column_operands(scored: list[Scored], own: list[tuple[set[str], set[str]]], model) -> list[Operand] | None:
+def _name_words(text: str) -> set[str]:
+    """The words of a name, single letters and digits too: "Tour E" is not "Tour" (`content_terms`, like BM25, keeps
+    words of two characters or more)."""
+    return {stem(w) for w in re.findall(r"\w+", text.lower()) if w not in stopwords()} - set(periods_named(text))
+
+
+def _column_operands(scored: list[Scored], phrases: tuple[str, str], bar: float) -> list[Operand] | None:
     """Two things that head two columns of one row ("leases of more than 5 years in the total leases"): the best
-    row's cells under the headers that share the words of each."""
+    row's cells under the headers that share the words of each phrase (a row scored at least `bar`)."""
+    ta, tb = (_name_words(p) for p in phrases)
+    own = [(ta, ta - tb), (tb, tb - ta)]
     for s in scored[:3]:
         c = s.candidate
-        if not c.is_row or s.score < model.related:
+        if not c.is_row or s.score < bar:
             continue
         row, header = split_cells(c.text), split_cells(c.chunk.header)
         label = label_column(row)
         picked = []
+        naming_row = _name_words(row[label].text) if label < len(row) else set()
         for words, mine in own:  # the header most like the phrase (or its own words): "Aurelia K7" vs "… K7 Pro"
-            heads = [(set(content_terms(header[i].text)), i) for i in range(len(row))
+            heads = [(_name_words(header[i].text), i) for i in range(len(row))
                      if i != label and i < len(header) and is_numeric(row[i].text)]
+            words, mine = words - naming_row, mine - naming_row  # "the keep-warm time of the K7 Pro": K7 Pro's column
             best = max(((max(_jaccard(words, h), _jaccard(mine, h)), i) for h, i in heads), default=(0.0, -1))
             if best[0] < 0.5:
                 return None
@@ -519,7 +557,9 @@ def _labels_total(scored: list[Scored]) -> bool:
 
 
 _FIG = (r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand|million|billion|trillion|bn|mn)\b)?"
-        r"(?:\s?%|\s?(?!(?:to|from|in|and|of|per|for|at|by|on|a|an|the)\b)[A-Za-z³²]{1,6}\b)?")
+        r"(?:\s?%|\s?(?!(?:to|from|in|and|of|per|for|at|by|on|a|an|the)\b|(?-i:[A-Z][a-z]{2}))[A-Za-z³²]{1,6}\b)?")
+# (a unit is lower case, upper case or a symbol — "kg", "KGS", "Hz" — never a capitalised word: "1,395 Paint
+# used: …" starts the next item)
 _ABOUT = r"(?:(?:around|about|roughly|approximately|nearly|some|an?\s+estimated)\s+)?"
 _WORDS = r"[^\d]{0,60}?(?:(?:19|20)\d{2}[^\d]{0,40}?)*"  # words between the two, years allowed, no other figure
 _ASIDE = r"(?:\s*\([^()]*\))?"  # "17.9 billion KGS ($205.2 million)"
@@ -550,8 +590,10 @@ def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
     found.sort(key=lambda f: f[0])
     out, begin = [], 0
     for s, e, old, new in found:
-        digits = [m.end() for m in re.finditer(r"\d", text[:s])]
-        out.append((old, new, max([begin] + digits[-1:])))  # its own words: after the last figure before it
+        # its own words: after the last figure before it, or after a colon that opens a list ("as follows: Frames
+        # welded: up from…"), whichever is nearer
+        bounds = [m.end() for m in re.finditer(r"\d|:\s+(?=[A-Z])", text[:s])]
+        out.append((old, new, max([begin] + bounds[-1:])))
         begin = e
     return out
 
@@ -563,21 +605,27 @@ def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str]
     It must be the best-scored passage holding a figure: a question whose best passage states the change itself
     ("fell by 21.2%") is answered by it.
     Returned later first, earlier second."""
+    terms = set(q.terms)
+
+    def named(text: str, pair) -> int:  # how many of the question's words the pair's own words name
+        return len(set(content_terms(text[pair[2]: min(pair[0].start, pair[1].start)])) & terms)
+
     for s in scored[:5]:
         c = s.candidate
-        if c.is_row or s.score < model.threshold:
+        if c.is_row or s.score < model.related:
             continue
         text = c.text
         pairs = _from_to_pairs(text)
         if not pairs:
-            if any(sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") for sp in spans_in(text)):
-                return None  # the best passage with a figure states something else (the change itself, maybe)
+            if s.score >= model.threshold and _CHANGE.search(text) and \
+                    any(sp.label in ("MONEY", "PERCENT", "CARDINAL", "QUANTITY") for sp in spans_in(text)):
+                return None  # the best passage with a figure states the change itself ("fell by 21.2%")
             continue
         if years and not set(years) <= set(periods_named(text + " " + c.previous)):
             continue
-        terms = set(q.terms)
-        old, new, _ = max(pairs, key=lambda p: (len(set(content_terms(text[p[2]: min(p[0].start, p[1].start)]))
-                                                     & terms), -p[2]))
+        old, new, _ = max(pairs, key=lambda p: (named(text, p), -p[2]))
+        if s.score < model.threshold and not named(text, (old, new, _)):
+            continue  # a passage below the answer bar counts only for a pair its own words name ("Silver: up")
         out = []
         for sp in (new, old):
             fig, a0, a1 = _span_figure(sp)
@@ -705,18 +753,15 @@ def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, n
     text = _trimmed(number, places, max(places, 2)) if average else _fmt(number, places)
     neg = text.startswith("-")
     body = text.lstrip("-")
+    scaled = f"{text} {scale}" if scale else text
     if unit == "%":
         value = f"{text}%"
-    elif unit and not unit[0].isalpha() or unit.isupper() and len(unit) == 3:
-        value = f"{'-' if neg else ''}{unit}{'' if not unit[-1].isalpha() else ' '}{body}"
-    elif unit:
-        value = f"{text} {word or unit}"
-        unit = word or unit
+    elif word:  # a unit word after the figure, as the document writes it: "3.1 million tons", "27.8 billion KGS"
+        value = f"{scaled} {word}"
+    elif unit:  # a currency before it: "$8", "-€0.30", "EUR 3.2 million"
+        value = f"{'-' if neg else ''}{unit}{' ' if unit[-1].isalpha() else ''}{body}{f' {scale}' if scale else ''}"
     else:
-        value = text
-    if scale:
-        value = f"{value} {scale}" if unit in ("", "%") or not unit[0].isalpha() or unit.isupper() else \
-            value.replace(f" {unit}", f" {scale} {unit}")
+        value = scaled
     return Result(value, formula, name, number)
 
 
@@ -773,7 +818,7 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     vector = answerer.embedder.embed_query(text) if q.vector is not None else None
     lookup = answerer.read(text, vector)
     lookup = Question(text=q.text, wants=lookup.wants, years=q.years, terms=lookup.terms, wh=q.wh,
-                      plural=q.plural, vector=lookup.vector)
+                      plural=q.plural, vector=lookup.vector, names=q.names)
     return lookup, answerer.rank(lookup, hits)
 
 
@@ -783,6 +828,15 @@ def _rescored(answerer, q: Question, text: str, hits) -> list[Scored]:
         return []
     vector = answerer.embedder.embed_query(text) if q.vector is not None else None
     return answerer.rank(answerer.read(text, vector), hits)
+
+
+def _unnamed(q: Question, ops: list[Operand]) -> bool:
+    """A name the question gives (a place, a company, a person) that no operand's passage names — in its chunk, its
+    table or its document's title."""
+    context = frozenset().union(*(content_terms(" ".join((
+        o.candidate.chunk.text, o.candidate.chunk.title or "", o.candidate.chunk.table_title or "",
+        o.candidate.chunk.header or "", o.candidate.previous or ""))) for o in ops))
+    return names_missing(q.names, context) > 0
 
 
 def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
@@ -800,6 +854,8 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
                           lambda texts, word: list(answerer.vectors(texts) @ answerer.embedder.embed_query(word)))
     if found is None or isinstance(found, Refusal):
         return found
+    if _unnamed(q, found):
+        return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation
     found = _with_document_scale(found, hits or [])
     result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
     if isinstance(result, Refusal):

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .text import question_terms, years_in
+from .spans import NAME_LABELS, spans_in
+from .text import content_terms, question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACES = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -71,6 +72,7 @@ class Question:
     terms: tuple[str, ...] = ()  # stemmed content terms
     wh: str = ""  # the first question word: what, who, why, how, ...
     plural: bool = False  # asks for several things: "which countries…", "what are the…", "who were…"
+    names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -95,7 +97,14 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     plural = bool(_PLURAL.search(text)) or what_noun(text).split(" ")[0].endswith(("ies", "s")) and \
         not what_noun(text).split(" ")[0].endswith("ss")
     return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
-                    wh=wh, vector=vector, plural=plural)
+                    wh=wh, vector=vector, plural=plural, names=names_in(text))
+
+
+def names_in(text: str) -> tuple[tuple[str, ...], ...]:
+    """The content terms of each name in `text` (spaCy's entities of the name kinds): "Mongolia's silver output" →
+    (("mongolia",),)."""
+    names = (content_terms(s.text) for s in spans_in(text) if s.label in NAME_LABELS)
+    return tuple(dict.fromkeys(n for n in names if n))
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:

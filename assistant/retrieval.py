@@ -71,11 +71,15 @@ def keep_strong(fused: list[tuple[str, float]], rankings: list[list[str]], k: in
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K, weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion. Two chunks each list ranks 1st and 2nd the other way round tie: the last ranking (the
+    model's) breaks ties, then the ones before it. Not the chunk id: ids hash the file's path, so a tie broken by id
+    would order the same collection differently in another folder."""
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights or [1.0] * len(rankings)):
         for rank, cid in enumerate(ranking, start=1):
             scores[cid] = scores.get(cid, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))  # ties broken by id: deterministic
+    positions = [{cid: i for i, cid in enumerate(ranking)} for ranking in reversed(rankings)]
+    return sorted(scores.items(), key=lambda kv: (-kv[1], *(p.get(kv[0], len(p)) for p in positions), kv[0]))
 
 
 class HybridRetriever:

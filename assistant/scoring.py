@@ -28,7 +28,7 @@ MAX_EMBEDDED = 40  # candidates compared with the question by the model (the bes
 
 FEATURES = (
     "bias", "cos", "cos_gap", "lex", "lex_gap", "lex_context", "absent", "type_ok", "type_missing", "year_ok",
-    "year_clash", "inv_rank", "is_row", "miss_rare", "row_cos", "row_lex",
+    "year_clash", "inv_rank", "is_row", "miss_rare", "row_cos", "row_lex", "name_missing",
 )
 
 
@@ -61,7 +61,8 @@ class Model:
 
 # Before any fit (or when the fitted file is missing): a plain weighting of the main signals.
 DEFAULT_MODEL = Model(
-    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0, -1.0, 0.0, 0.0), threshold=0.3, related=0.1
+    weights=(-6.0, 5.0, 2.0, 3.0, 1.0, 1.0, -2.0, 1.0, -1.0, 0.5, -1.0, 0.5, 0.0, -1.0, 0.0, 0.0, -1.0), threshold=0.3,
+    related=0.1,
 )
 
 
@@ -141,6 +142,19 @@ def score_candidates(question: Question, candidates: list[Candidate], vectors: V
     return scored
 
 
+def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str]) -> float:
+    """The share of the question's names (`Question.names`) that `bag` (a passage's terms) lacks. A name is there
+    when each of its terms is, or a term one is a prefix of ("Kazakh", "Kazakhstan")."""
+    if not names:
+        return 0.0
+
+    def there(term: str) -> bool:
+        return term in bag or len(term) >= 4 and any(w.startswith(term) or (len(w) >= 4 and term.startswith(w))
+                                                     for w in bag)
+
+    return sum(not all(there(t) for t in name) for name in names) / len(names)
+
+
 def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float, best_lex: float,
               idf: dict[str, float], absent: float) -> tuple[float, ...]:
     bag = _bag(c.text + "\n" + c.context)
@@ -157,5 +171,8 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
         named = years_in(c.text + "\n" + c.context)
         year_ok = float(q.years <= named)
         year_clash = float(bool(years_in(c.text)) and not (q.years & named))
+    # a name the question gives (a person, a place, a company) that the passage and its context never name: a
+    # passage about a neighbouring entity
+    name_missing = names_missing(q.names, bag | _bag(c.chunk.text))
     return (1.0, cos, cos - best_cos, lex, lex - best_lex, context, absent, type_ok, type_missing, year_ok,
-            year_clash, 1.0 / c.rank, float(c.is_row), miss_rare, cos * c.is_row, context * c.is_row)
+            year_clash, 1.0 / c.rank, float(c.is_row), miss_rare, cos * c.is_row, context * c.is_row, name_missing)

@@ -11,7 +11,8 @@ import numpy as np
 from .question import Question
 from .text import content_terms, years_in
 
-_NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*\w{0,3}$")
+# a figure, with a unit of up to three characters ("kg", "W") or one unit word ("minutes")
+_NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[^\W\d_]{4,12})$")
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,16 @@ ABBREVIATIONS = {"u.s", "u.k", "u.n", "e.u", "dr", "mr", "mrs", "ms", "st", "inc
                  "e.g", "i.e", "vs", "est", "gov", "dept", "prof", "fig", "vol", "etc"} | MONTH_ABBREVIATIONS
 
 # A full stop (or ! ? …), closing quotes or brackets, then space and a capital, digit or opening quote; or a line break,
-# which always ends a sentence (the space after a stop never runs over one).
+# which ends a sentence unless the next line goes on in lower case (see `_wrapped`; the space after a stop never runs
+# over a line break).
 # (Written to start with one character class: the regex engine then skips to candidates; 2.5× faster than `\n|...`,
 # timed ad hoc.)
 _CUT = re.compile(r"[\n.!?…](?:(?<=\n)|(?<=[.!?…])[.!?…]*['\"”’)\]]*(?=[^\S\n]+['\"“‘(\[]?[A-Z0-9]))")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; a line break always ends one (lists, headings and table rows are units).
+    """(start, end) of each sentence; a line break ends one (lists, headings and table rows are units), except in
+    hard-wrapped prose (`_wrapped`).
 
     Written here rather than calling NLTK's Punkt: importing nltk costs 1.7 s of `assistant ask`'s start-up, and
     Punkt was half of chunking's time at ingest. With the same abbreviation list it gives Punkt's spans on the
@@ -28,6 +30,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in _CUT.finditer(text):
         cut = m.end()
         if text[m.start()] == "\n":
+            if _wrapped(text, m.start()):
+                continue
             cut = m.start()  # the line break belongs to neither sentence
         elif text[m.start()] == ".":
             before = text[start : m.start()].rsplit(None, 1)  # the word before the stop, lower-cased, bare
@@ -38,6 +42,17 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         start = m.end()  # after the line break, or after the stop
     _add_span(spans, text, start, len(text))
     return spans
+
+
+def _wrapped(text: str, newline: int) -> bool:
+    """The line break at `newline` wraps a sentence ("…was as follows: Frames\nwelded: up from…"): the next line goes
+    on in lower case, and the line it ends is no table row or heading. A new sentence, list item, heading or row never
+    starts in lower case, so this joins no two units."""
+    after = text[newline + 1 : newline + 2]
+    if not after.islower():
+        return False
+    line = text[text.rfind("\n", 0, newline) + 1 : newline].lstrip()
+    return not line.startswith(("|", "#"))
 
 
 def _add_span(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:

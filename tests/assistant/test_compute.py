@@ -49,6 +49,24 @@ Snow clearing cost €410,000 in 2023. In 2024 the crews spent 2,150 hours clear
 
 The single bus fare went up to €2.40 from €2.10 when the new timetable started.
 """,
+    "bicycles.md": """---
+title: Fenwick touring bicycles, dealer sheet
+date: 2025-04-02
+---
+## Technical data
+
+| Specification | Fenwick Tour | Fenwick Tour E |
+|---|---|---|
+| Luggage capacity | 40 L | 25 L |
+| Handlebar width | 0.62 m | 0.68 m |
+| Weight (ready to ride, without pedals) | 11.4 kg | 22.9 kg |
+| Service interval | 6 months | 12 months |
+
+## The harbour workshop
+
+The workshop by the harbour assembles both models. Its summary for the first quarter was as follows: Frames
+welded: up from 1,240 to 1,395 Paint used: up from 820 kg to 1.4 tonnes Orders waiting: down from 310 to 262
+""",
 }
 
 
@@ -98,7 +116,34 @@ def test_computed_answers_cite_every_operand(calc, question, value, operands):
     _operands_cited_exactly(ans)
 
 
+@pytest.mark.parametrize("question, value, operands", [
+    # the row a comparative speaks of ("heavier": the Weight row, its qualifier in brackets), though the question's
+    # words name only the two columns
+    ("How much heavier is the Fenwick Tour E than the Fenwick Tour?", "11.5 kg", ["22.9 kg", "11.4 kg"]),
+    # "m" after a plain number is metres, not million
+    ("How much wider is the handlebar of the Fenwick Tour E than of the Fenwick Tour?", "0.06 m", ["0.68 m", "0.62 m"]),
+    # a unit word longer than three letters still makes a figure of the cell; the row the question names wins
+    ("How much longer is the service interval of the Fenwick Tour E than the Fenwick Tour?", "6 months",
+     ["12 months", "6 months"]),
+    # one "from A to B" pair among several in a long sentence: the one its own words ("Orders waiting") name
+    ("By how much did the number of orders waiting fall in the first quarter?", "-48", ["262", "310"]),
+])
+def test_a_comparison_of_two_columns_or_a_pair_in_prose(calc, question, value, operands):
+    ans = calc.ask(question)
+    assert ans.value == value, ans.text
+    assert [o["text"] for o in ans.operands] == operands
+    _operands_cited_exactly(ans)
+
+
+def test_figures_of_something_the_question_does_not_name_are_not_combined(calc):
+    """The memo gives the parks department's funding of this city; a question about another city's is not answered
+    with a computation over this one's figures."""
+    ans = calc.ask("By how much did Rotterdam's parks funding grow from 2023 to 2024?")
+    assert ans.kind != "computed", ans.text
+
+
 @pytest.mark.parametrize("question, why", [
+    ("How much did the paint used by the harbour workshop rise in the first quarter?", "different units"),
     ("How much did the city's debt change from 2023 to 2024?", "different scales"),  # million and billion
     ("How much did snow clearing change from 2023 to 2024?", "different units"),  # euros and hours
 ])
@@ -161,6 +206,9 @@ def test_from_to_pairs_in_prose():
     ("EUR 3.2 million", Decimal("3.2"), "EUR", "million"),
     ("—", Decimal("0"), "", ""),
     ("2,150 hours", Decimal("2150"), "hour", ""),
+    ("0.75 m", Decimal("0.75"), "m", ""),
+    ("27.8 billion KGS", Decimal("27.8"), "KGS", "billion"),  # a currency code, not "kg"
+    ("$5m", Decimal("5"), "$", "million"),
 ])
 def test_figures_are_read_exactly(text, number, unit, scale):
     f = read_figure(text)

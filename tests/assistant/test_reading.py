@@ -6,6 +6,7 @@ import pytest
 
 from assistant.question import read_question
 from assistant.retrieval import keep_strong, rrf
+from assistant.scoring import names_missing
 from assistant.spans import pick_value, quick_kinds, spans_in
 from assistant.tables import label_column, pick_columns, split_cells
 from assistant.text import content_terms, numbers_in, question_terms, years_in
@@ -95,6 +96,26 @@ def test_the_column_a_question_names(question, expected):
     q = read_question(question)
     picked = pick_columns(q, header, row, header_vectors=None)
     assert sorted(header[i].text for i in picked) == sorted(expected)
+
+
+@pytest.mark.parametrize("names", [("a", "b"), ("z", "y")])
+def test_a_tie_in_fusion_goes_to_the_models_order_whatever_the_chunk_ids(names):
+    first, second = names
+    fused = rrf([[second, first], [first, second]])  # 1st and 2nd in each list, swapped: equal fused scores
+    assert fused[0][1] == fused[1][1]
+    assert [cid for cid, _ in fused] == [first, second]
+
+
+@pytest.mark.parametrize("question, passage, missing", [
+    ("Who ran Brightwater Kayaks in 2025?", "Brightwater Kayaks was run by its founder.", 0.0),
+    ("How much silver did Mongolia mine in 2024?", "World silver output reached 25,000 tons in 2024.", 1.0),
+    ("What do Kazakh mines export?", "Kazakhstan's mines export copper.", 0.0),  # one stem a prefix of the other
+    ("Did Oslo or Bergen get more rain?", "Bergen had 2,250 mm of rain.", 0.5),
+    ("How tall is the tower?", "The tower is 31 metres tall.", 0.0),  # no name asked: nothing missing
+])
+def test_the_share_of_the_questions_names_a_passage_lacks(question, passage, missing):
+    q = read_question(question)
+    assert names_missing(q.names, frozenset(content_terms(passage))) == missing
 
 
 def test_fusion_keeps_each_retrievers_best_hits():

@@ -31,6 +31,14 @@ def test_dates_are_read_with_the_shared_month_names(text, iso):
     assert find_date(text) == iso
 
 
+def test_a_hard_wrapped_sentence_is_one_sentence_but_lines_of_a_list_or_table_are_not():
+    text = ("The ferry left at dawn and reached the\nisland by noon. Then it rained.\n- oars\n- ropes\n## Crew\n"
+            "three sailors\n| Boat | Crew |\nNext line.")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "The ferry left at dawn and reached the\nisland by noon.", "Then it rained.", "- oars", "- ropes", "## Crew",
+        "three sailors", "| Boat | Crew |", "Next line."]
+
+
 def test_month_abbreviations_do_not_end_sentences():
     assert MONTH_ABBREVIATIONS == {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
     assert len(sentence_spans("It opened on Sept. 3 last year. Then it closed.")) == 2
