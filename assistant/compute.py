@@ -27,10 +27,12 @@ are not combined.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
+from pathlib import Path
 
 from .candidates import Candidate
 from .citing import Value, citation_for
@@ -39,6 +41,31 @@ from .scoring import Scored, names_missing
 from .spans import Span, load_spacy, spans_in
 from .tables import is_numeric, label_column, split_cells
 from .text import content_terms, stem, stopwords, years_in
+
+BOUNDS_FILE = Path(__file__).with_name("data") / "compute.json"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """This module's own bounds, fitted on the development sets by `python -m eval.fit_compute` (written to
+    `assistant/data/compute.json`; these defaults are the values before any fit)."""
+
+    name_share: float = 0.5  # the share of a row label's words a phrase of the question must name to pick that row
+    header_match: float = 0.5  # the word overlap (Jaccard) of a phrase and a column header to take that column
+    rows_tried: int = 3  # best-scored rows tried for a period's figures or two columns of one row
+    sentences_tried: int = 5  # best-scored passages tried for a "from A to B" pair
+    pair_gap: int = 60  # characters of words (besides years) allowed between "from A" and "to B"
+
+    @classmethod
+    def load(cls, path: Path = BOUNDS_FILE) -> "Bounds":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))["bounds"]
+            return cls(**{f.name: type(getattr(cls(), f.name))(data[f.name]) for f in fields(cls) if f.name in data})
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()
+
+
+BOUNDS = Bounds.load()  # read where used, so the fit can try others
 
 # -- 1. the operation --------------------------------------------------------------------------------------------
 
@@ -331,7 +358,8 @@ def _period_operands(q: Question, op: Operation, scored: list[Scored], model) ->
                    key=lambda s: (-len(set(content_terms(_row_label(s.candidate)))), -s.score))
     if named or (rows and rows[0].score >= model.threshold):
         best_found, best_missing = None, years
-        tried = named[:2] + [s for s in rows[:3] if rows[0].score >= model.threshold and s not in named[:2]]
+        tried = named[:2] + [s for s in rows[: BOUNDS.rows_tried]
+                             if rows[0].score >= model.threshold and s not in named[:2]]
         for s in tried:
             found, missing = _row_operands(q, op, s, years)
             if len(found) >= 2 and not missing:
@@ -432,7 +460,7 @@ def _rows_by_comparative(scored: list[Scored], comparative: str, terms: set[str]
     heads = [re.sub(r"\s*\([^()]*\)", "", label).strip() or label for label in labels]
     sims = [max(a, b) for a, b in zip(similar(labels, comparative), similar(heads, comparative))]
     # a row the question names ("how much longer is the keep-warm time") before one the comparative suggests
-    named = [_named_share(label, terms) >= 0.5 for label in labels]
+    named = [_named_share(label, terms) >= BOUNDS.name_share for label in labels]
     return [s for *_, s in sorted(zip(named, sims, range(len(rows)), rows), key=lambda p: (-p[0], -p[1], p[2]))]
 
 
@@ -456,7 +484,7 @@ def _column_operands(scored: list[Scored], phrases: tuple[str, str], bar: float)
     row's cells under the headers that share the words of each phrase (a row scored at least `bar`)."""
     ta, tb = (_name_words(p) for p in phrases)
     own = [(ta, ta - tb), (tb, tb - ta)]
-    for s in scored[:3]:
+    for s in scored[: BOUNDS.rows_tried]:
         c = s.candidate
         if not c.is_row or s.score < bar:
             continue
@@ -469,7 +497,7 @@ def _column_operands(scored: list[Scored], phrases: tuple[str, str], bar: float)
                      if i != label and i < len(header) and is_numeric(row[i].text)]
             words, mine = words - naming_row, mine - naming_row  # "the keep-warm time of the K7 Pro": K7 Pro's column
             best = max(((max(_jaccard(words, h), _jaccard(mine, h)), i) for h, i in heads), default=(0.0, -1))
-            if best[0] < 0.5:
+            if best[0] < BOUNDS.header_match:
                 return None
             picked.append(best[1])
         if picked[0] == picked[1]:
@@ -507,7 +535,7 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
         name = row[label].text if label < len(row) else ""
         shared = _named_share(name, words)  # the row's label named by the phrase ("Mexico" in "did Mexico produce")
         # a label named whole is evidence enough; a partly named one needs the scoring's lower bar too
-        if shared < 0.5 or (shared < 1.0 and s.score < model.related):
+        if shared < BOUNDS.name_share or (shared < 1.0 and s.score < model.related):
             continue
         cols = [i for i, cell in enumerate(row) if i != label and (is_numeric(cell.text))]
         if years:
@@ -561,10 +589,16 @@ _FIG = (r"(?:US\$|[$€£¥₹]|[A-Z]{3}\s?)?\d[\d,]*(?:\.\d+)?(?:\s?(?:thousand
 # (a unit is lower case, upper case or a symbol — "kg", "KGS", "Hz" — never a capitalised word: "1,395 Paint
 # used: …" starts the next item)
 _ABOUT = r"(?:(?:around|about|roughly|approximately|nearly|some|an?\s+estimated)\s+)?"
-_WORDS = r"[^\d]{0,60}?(?:(?:19|20)\d{2}[^\d]{0,40}?)*"  # words between the two, years allowed, no other figure
 _ASIDE = r"(?:\s*\([^()]*\))?"  # "17.9 billion KGS ($205.2 million)"
-_FROM_TO = re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG}){_ASIDE}{_WORDS}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I)
-_TO_FROM = re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG}){_ASIDE}{_WORDS}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I)
+
+
+@lru_cache(maxsize=8)
+def _pair_patterns(gap: int) -> tuple[re.Pattern, re.Pattern]:
+    """"from A … to B" and "to B … from A", with at most `gap` characters of words between the two (years besides:
+    no other figure)."""
+    words = rf"[^\d]{{0,{gap}}}?(?:(?:19|20)\d{{2}}[^\d]{{0,{gap}}}?)*"
+    return (re.compile(rf"\bfrom\s+{_ABOUT}(?P<old>{_FIG}){_ASIDE}{words}\bto\s+{_ABOUT}(?P<new>{_FIG})", re.I),
+            re.compile(rf"\bto\s+{_ABOUT}(?P<new>{_FIG}){_ASIDE}{words}\bfrom\s+{_ABOUT}(?P<old>{_FIG})", re.I))
 
 
 def _figure_span(text: str, start: int, end: int) -> Span:
@@ -579,7 +613,7 @@ def _from_to_pairs(text: str) -> list[tuple[Span, Span, int]]:
     """(earlier, later, where the words naming the pair begin) for each "from A … to B" or "to B … from A" in
     `text`, in order ("Silver: up from 198 kg to 3.8 tons Coal: up from …")."""
     found = []
-    for pattern in (_FROM_TO, _TO_FROM):
+    for pattern in _pair_patterns(BOUNDS.pair_gap):
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e, _, _ in found):
                 continue
@@ -610,7 +644,7 @@ def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str]
     def named(text: str, pair) -> int:  # how many of the question's words the pair's own words name
         return len(set(content_terms(text[pair[2]: min(pair[0].start, pair[1].start)])) & terms)
 
-    for s in scored[:5]:
+    for s in scored[: BOUNDS.sentences_tried]:
         c = s.candidate
         if c.is_row or s.score < model.related:
             continue
