@@ -55,6 +55,7 @@ class Bounds:
     rows_tried: int = 3  # best-scored rows tried for a period's figures or two columns of one row
     sentences_tried: int = 5  # best-scored passages tried for a "from A to B" pair
     pair_gap: int = 60  # characters of words (besides years) allowed between "from A" and "to B"
+    change_gap: int = 15  # characters between a change word and the figure it states ("fell by 21.2%")
 
     @classmethod
     def load(cls, path: Path = BOUNDS_FILE) -> "Bounds":
@@ -864,6 +865,36 @@ def _rescored(answerer, q: Question, text: str, hits) -> list[Scored]:
     return answerer.rank(answerer.read(text, vector), hits)
 
 
+def _stated_change(q: Question, op: Operation, scored: list[Scored], model):
+    """No operands, but a passage states the change itself ("Over the year, production fell by 21.2%"): its figure,
+    the one next to a change word, answers "By how much did production fall?". The passage must be one of the best
+    passing the lower bar, or follow one passing the answer bar, and name (with its context) whatever the question
+    names; the question must be one the documents answer at all."""
+    from .types import Answer
+
+    if op.name not in ("difference", "percent_change") or not scored or scored[0].score < model.threshold:
+        return None
+    gap = BOUNDS.change_gap
+    # a sentence right after one that passes the answer bar goes on about its subject ("In 2024, 697.5 tons of refined
+    # silver were produced… Over the year, production fell by 21.2%"): it is tried next to that one
+    strong = {(s.candidate.chunk.id, s.candidate.text) for s in scored if s.score >= model.threshold}
+    following = [s for s in scored if (s.candidate.chunk.id, s.candidate.previous) in strong]
+    for s in list(dict.fromkeys(scored[: BOUNDS.sentences_tried] + following)):
+        c = s.candidate
+        if c.is_row or (s.score < model.related and s not in following):
+            continue
+        if names_missing(q.names, frozenset(content_terms(f"{c.text} {c.context} {c.chunk.text}"))):
+            continue
+        figures = [sp for sp in spans_in(c.text) if sp.label in ("MONEY", "PERCENT", "QUANTITY", "CARDINAL")]
+        near = [(min(abs(sp.start - m.end()), abs(m.start() - sp.end)), sp) for m in _CHANGE.finditer(c.text)
+                for sp in figures if m.end() <= sp.start <= m.end() + gap or m.start() - gap <= sp.end <= m.start()]
+        if near:
+            sp = min(near, key=lambda p: p[0])[1]
+            value = Value(sp.text, c.start + sp.start, c.start + sp.end, sp.text, "span")
+            return Answer(f"{sp.text} [1]", [citation_for(1, c, value)], value=sp.text, kind="span", score=s.score)
+    return None
+
+
 def _unnamed(q: Question, ops: list[Operand]) -> bool:
     """A name the question gives (a place, a company, a person) that no operand's passage names — in its chunk, its
     table or its document's title."""
@@ -883,10 +914,13 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
         return None
     if _stated(op, scored, answerer.model):
         return None
+    asked, whole = q, scored
     q, scored = _lookup(answerer, q, op, hits) or (q, scored)
     found = find_operands(q, op, scored, answerer.model, lambda text: _rescored(answerer, q, text, hits),
                           lambda texts, word: list(answerer.vectors(texts) @ answerer.embedder.embed_query(word)))
-    if found is None or isinstance(found, Refusal):
+    if found is None:
+        return _stated_change(asked, op, whole, answerer.model)
+    if isinstance(found, Refusal):
         return found
     if _unnamed(q, found):
         return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation

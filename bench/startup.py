@@ -44,7 +44,7 @@ def main() -> None:
     args = ap.parse_args()
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     cli = [sys.executable, "-m", "assistant.cli"]
-    with tempfile.TemporaryDirectory() as tmp, recorded("Start-up of `assistant ask`", enabled=not args.no_record):
+    with recorded("Start-up of `assistant ask`", enabled=not args.no_record), tempfile.TemporaryDirectory() as tmp:
         docs, index = Path(tmp) / "docs", Path(tmp) / "index"
         docs.mkdir()
         (docs / "lighthouse.md").write_text(DOC, encoding="utf-8")

@@ -35,6 +35,7 @@ CHOICES = {
     "rows_tried": [1, 2, 3, 5],
     "sentences_tried": [2, 3, 5, 8],
     "pair_gap": [30, 60, 100],
+    "change_gap": [8, 15, 30],
 }
 
 

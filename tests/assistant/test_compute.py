@@ -48,6 +48,9 @@ The city's outstanding debt stood at €950 million at the end of 2023 and at �
 Snow clearing cost €410,000 in 2023. In 2024 the crews spent 2,150 hours clearing snow.
 
 The single bus fare went up to €2.40 from €2.10 when the new timetable started.
+
+The harbour ferry carried 1.2 million passengers in 2024, its lowest number since 2011. Over the year, ridership
+fell by 7.5%, the finance office reported.
 """,
     "bicycles.md": """---
 title: Fenwick touring bicycles, dealer sheet
@@ -133,6 +136,14 @@ def test_a_comparison_of_two_columns_or_a_pair_in_prose(calc, question, value, o
     assert ans.value == value, ans.text
     assert [o["text"] for o in ans.operands] == operands
     _operands_cited_exactly(ans)
+
+
+def test_a_change_the_documents_state_is_answered_with_its_figure(calc):
+    """No two figures to combine, but the sentence after the one about the ferry states the change itself."""
+    ans = calc.ask("By how much did the harbour ferry's ridership fall in 2024?")
+    assert ans.kind == "span" and ans.value == "7.5%", ans.text
+    cit = ans.citations[0]
+    assert Path(cit.source).read_text(encoding="utf-8")[cit.span_start : cit.span_end] == "7.5%"
 
 
 def test_figures_of_something_the_question_does_not_name_are_not_combined(calc):
