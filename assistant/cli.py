@@ -181,17 +181,25 @@ def _stats(assistant, as_json: bool) -> int:
 
 def _chat(assistant, args) -> int:
     """One question per line; each answer takes the conversation so far into account. EOF (Ctrl-D) ends."""
-    from .errors import BadQuestion
-
     _ensure_index(assistant)
     interactive = sys.stdin.isatty()
     if interactive:
         emit("Ask a question about your documents (Ctrl-D to end).")
+    lines = _LineReader("> " if interactive else "")
+    try:
+        return _converse(assistant, args, lines)
+    finally:
+        lines.close()
+
+
+def _converse(assistant, args, lines: "_LineReader") -> int:
+    from .errors import BadQuestion
+
+    interactive = sys.stdin.isatty()
     history: list[tuple[str, str]] = []
     while True:
-        try:
-            line = input("> " if interactive else "")
-        except EOFError:
+        line = lines.next()
+        if line is None:  # end of input
             if interactive:
                 print()
             return 0
@@ -206,6 +214,62 @@ def _chat(assistant, args) -> int:
         emit(_format(answer, args.json, compact=True))  # JSON: one answer a line
         if not args.json:
             emit()
+
+
+class _LineReader:
+    """stdin's lines for the chat loop (None at the end), with a Ctrl-C seen whichever thread receives it.
+
+    Why not `input()`: the kernel may hand a process's SIGINT to any of its threads, and this process has several
+    (the vector search pool, the model's). When a worker gets it, Python's handler only flags it for the main thread
+    — which, blocked reading stdin, would not look until the next line came (seen in CI: the chat ignored Ctrl-C).
+    Python also writes the signal to a wakeup file descriptor (`signal.set_wakeup_fd`, as asyncio does), so the main
+    thread waits on stdin and that descriptor together. Lines are split here (not by Python's buffered stdin: lines it
+    had read ahead would be invisible to `select`). On a terminal this is the terminal's own line editing, without
+    readline's history."""
+
+    def __init__(self, prompt: str):
+        import codecs
+        import signal
+
+        self._prompt = prompt
+        self._fd = sys.stdin.fileno()
+        self._decoder = codecs.getincrementaldecoder(sys.stdin.encoding or "utf-8")(errors="replace")
+        self._pending = ""
+        self._ended = False
+        self._wake, wake_w = os.pipe()
+        for fd in (self._wake, wake_w):
+            os.set_blocking(fd, False)
+        self._wake_w = wake_w
+        self._previous = signal.set_wakeup_fd(wake_w)
+
+    def close(self) -> None:
+        import signal
+
+        signal.set_wakeup_fd(self._previous)
+        os.close(self._wake)
+        os.close(self._wake_w)
+
+    def next(self) -> str | None:
+        import select
+
+        if self._prompt:
+            print(self._prompt, end="", flush=True)
+        while "\n" not in self._pending and not self._ended:
+            ready, _, _ = select.select([self._fd, self._wake], [], [])
+            if self._wake in ready:  # a signal came: Python raises it (KeyboardInterrupt) on returning here
+                try:
+                    os.read(self._wake, 512)
+                except BlockingIOError:
+                    pass
+            if self._fd in ready:
+                data = os.read(self._fd, 65536)
+                self._pending += self._decoder.decode(data, final=not data)
+                self._ended = not data
+        if "\n" not in self._pending:  # the end, maybe after a last line with no line break
+            line, self._pending = self._pending, ""
+            return line or None
+        line, self._pending = self._pending.split("\n", 1)
+        return line.rstrip("\r")
 
 
 def _format(answer, as_json: bool, compact: bool = False) -> str:
