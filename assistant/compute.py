@@ -16,11 +16,13 @@ Stages:
    thousands").
 3. `compute`: decimal arithmetic at the report's precision; operands of different units or scales are refused
    with the reason; a missing operand is reported by what is missing (the answerer then falls back to its extractive
-   answer and says so). A share or percentage change the best passage states itself is not computed.
+   answer and says so). A share or percentage change the best passage states itself is not computed, and a change
+   a passage states ("fell by 21.2%") answers a question with no operands.
 
-No thresholds of its own: an operand row or sentence passes the fitted answerer's bars (`Model.threshold` for the
-first figure of a period question or a "from A to B" pair, `Model.related` otherwise, and for a pair its own words
-name), except a row whose label the question names whole and the rows a comparative picks among, whose table passed.
+Its own bounds are data (`Bounds`, fitted by `python -m eval.fit_compute`). An operand row or sentence passes the
+fitted answerer's bars (`Model.threshold` for the first figure of a period question or a "from A to B" pair,
+`Model.related` otherwise, and for a pair its own words name), except a row whose label the question names whole and
+the rows a comparative picks among, whose table passed.
 Figures of a thing the question names and no operand's passage does ("Mongolia's output", figures of the world's)
 are not combined.
 """
@@ -637,8 +639,8 @@ def _from_to_operands(q: Question, scored: list[Scored], model, years: list[str]
     """A change stated in prose as "from <figure> to <figure>" ("up from 198 kg to 3.8 tons", "went down to 25,000
     tons from 25,500 tons") in the best sentence that holds one and names the question's years (in it or in the
     sentence before); of several pairs in it, the one whose own words ("Silver: up") share most with the question.
-    It must be the best-scored passage holding a figure: a question whose best passage states the change itself
-    ("fell by 21.2%") is answered by it.
+    A passage below the answer bar counts when the pair's own words name the question's thing. A better passage
+    that states the change itself ("fell by 21.2%") ends the search: `_stated_change` answers with its figure.
     Returned later first, earlier second."""
     terms = set(q.terms)
 
@@ -905,8 +907,9 @@ def _unnamed(q: Question, ops: list[Operand]) -> bool:
 
 
 def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
-    """An `Answer` of kind "computed", a `Refusal` (the answerer falls back to its extractive answer and says why),
-    or None when the question asks for no computation."""
+    """An `Answer` of kind "computed"; the figure of a change the documents state, when there are no operands (kind
+    "span"); a `Refusal` (the answerer falls back to its extractive answer and says why); or None when the question
+    asks for no computation or its figures are of something else."""
     from .types import Answer
 
     op = read_operation(q.text)
