@@ -171,7 +171,13 @@ def test_chat_ends_cleanly_on_ctrl_c(kayak_index, to_worker):
     import signal
 
     _, ix = kayak_index
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "chat", "--index-dir", ix],
+    # A terminal's shell starts a command with Ctrl-C's default meaning; a runner that started this suite in the
+    # background may have left SIGINT ignored, which children inherit (and then Python rightly ignores it too).
+    code = ("import runpy, signal, sys\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+            f"sys.argv = ['assistant', 'chat', '--index-dir', {ix!r}]\n"
+            "runpy.run_module('assistant.cli', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", code],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc.stdin.write("What was Brightwater Kayaks' revenue in 2024?\n")
     proc.stdin.flush()
