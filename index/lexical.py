@@ -63,6 +63,10 @@ class LexicalIndex:
 
         if not ids:
             return cls()
+        # Documents in chunk-id order, not the store's iteration order (embedded Chroma, a server and a re-ingested
+        # store list chunks differently): equal scores then rank the same way whichever store the index came from.
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        ids, terms = [ids[i] for i in order], [terms[i] for i in order]
         vocab: dict[str, int] = {}  # term → its number, the next one for a new term
         token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc.split()] for doc in terms]
         # Chunks whose text is only stop words or one-letter tokens ("It is.", "x") have no terms; bm25s can't index
@@ -165,7 +169,8 @@ class LexicalIndex:
             docs, scores = self._engine.retrieve(tokens, k=k, show_progress=False)
         except Exception:  # bm25s fails on a query with no known tokens
             return []
-        return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        hits = sorted((-float(s), int(d)) for d, s in zip(docs[0], scores[0]) if s > 0)  # ties: in document order
+        return [(self._ids[d], -s) for s, d in hits]
 
 
 def ids_digest(ids: Iterable[str]) -> str:

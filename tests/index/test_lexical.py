@@ -131,3 +131,16 @@ def test_a_chunk_a_writer_removed_is_gone_once_its_generation_is_seen(tmp_path):
     a.retriever.refresh()
     hits = a.retrieve("silver output", k=3)
     assert len(hits) == 3 and first[0].chunk.id not in {h.chunk.id for h in hits}
+
+
+def test_equal_scores_rank_the_same_whatever_order_the_store_lists_chunks():
+    """Embedded Chroma, a server and a re-ingested store may list chunks in other orders; ties must not follow it."""
+    texts = ["The ferry leaves the harbour at noon."] * 3 + ["A ferry timetable is posted at the pier.",
+                                                          "Lighthouses guide ships at night."]
+    chunks = [_chunk(i, t) for i, t in enumerate(texts)]
+    forward = LexicalIndex.from_chunks(chunks)
+    backward = LexicalIndex.from_chunks(chunks[::-1])
+    for k in (1, 2, 4):
+        ranked = forward.search("when does the ferry leave the harbour", k)
+        assert ranked == backward.search("when does the ferry leave the harbour", k)
+    assert [i for i, _ in forward.search("ferry harbour", 3)] == ["c0", "c1", "c2"]  # the tie, by chunk id
