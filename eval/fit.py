@@ -1,6 +1,6 @@
 """Fit the answerer's scoring weights and thresholds on the development sets; write `assistant/data/answerer.json`.
 
-    python -m eval.fit [--squad FILE] [--tatqa FILE] [--tatqa-excerpts N] [--qa eval/qa.jsonl --corpus DIR]
+    python -m eval.fit [--squad FILE] [--tatqa FILE] [--tatqa-excerpts N] [--qa eval/qa.jsonl --corpus DIR] [--cv K]
 
 Development sets only: SQuAD 2.0 dev8 and TAT-QA dev (../shared/benchmarks) and the `dev` split of eval/qa.jsonl.
 Held-out sets (the `test` split, eval/second.jsonl) are never read here.
@@ -10,6 +10,10 @@ holds a gold answer (SQuAD, TAT-QA span questions) or holds the item's evidence 
 regression over `scoring.FEATURES` gives the weights. The abstention threshold is then chosen on the questions'
 best scores: the highest threshold that keeps wrongful abstention on answerable questions (averaged over the sets) at or
 below `--max-wrong-abstain`; the precision/recall of the choice is written to docs/answerer-fit.md.
+
+`--cv K` fits nothing to keep: it reports how the fit does on questions it was not fitted on (K folds by document),
+at the threshold the rule picks and at fixed rates of wrongful abstention — the way to judge a new feature before
+refitting the answerer with it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import json
 import random
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -135,15 +140,13 @@ def _seed_dev(qa: Path, corpus: Path, work: Path, settings):
 
 
 def fit(args) -> dict:
-    from sklearn.linear_model import LogisticRegression
-
     from assistant.settings import load_settings
 
     settings = load_settings(embedder=args.embedder)
     work = Path(args.work or tempfile.mkdtemp(prefix="fit-"))
-    X, y, owner, answerable, sets = [], [], [], [], []
+    X, y, owner, answerable, sets, groups = [], [], [], [], [], []
 
-    def add(assistant, items, label, name):
+    def add(assistant, items, label, name, group=None):
         rows, labels, own, ans = _examples(assistant, items, label, args.k, name)
         base = len(answerable)
         X.extend(rows)
@@ -151,6 +154,7 @@ def fit(args) -> dict:
         owner.extend(o + base for o in own)
         answerable.extend(ans)
         sets.extend([name] * len(ans))
+        groups.extend(group or f"{name}:{item[2]}" for item in items)  # a document (an article, an excerpt)
 
     collections = []  # (assistant, its questions) per collection, for the off-topic examples below
     if args.squad:
@@ -171,42 +175,14 @@ def fit(args) -> dict:
     for i, (a, _) in enumerate(collections[: args.off_topic_collections]):
         others = [q for j, (_, items) in enumerate(collections) if j != i for q in items]
         picked = rng.sample(others, min(args.off_topic_per_collection, len(others)))
-        add(a, [(q[0], True, None, [], []) for q in picked], lambda bq, cand: False, "off-topic")
+        add(a, [(q[0], True, None, [], []) for q in picked], lambda bq, cand: False, "off-topic", f"off-topic:{i}")
 
-    X, y, owner = np.array(X), np.array(y), np.array(owner)
-    # Each development set weighs the same, whatever its size: SQuAD's crowd-written questions share many words with
-    # their sentences, and alone they would teach the model to trust word overlap more than other documents allow.
-    per_set = {name: sets.count(name) for name in set(sets)}
-    weight = np.array([1.0 / per_set[sets[q]] for q in owner]) * len(answerable) / len(per_set)
-    clf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False)
-    clf.fit(X, y, sample_weight=weight)
-    weights = clf.coef_[0]
-    scores = 1.0 / (1.0 + np.exp(-(X @ weights)))
-    best = {}
-    for i, (qi, s) in enumerate(zip(owner, scores)):
-        if qi not in best or s > best[qi][0]:
-            best[qi] = (s, y[i])
-    n_q = len(answerable)
-    top_scores = np.array([best.get(q, (0.0, 0))[0] for q in range(n_q)])
-    top_right = np.array([best.get(q, (0.0, 0))[1] for q in range(n_q)])
-    ans_mask = np.array(answerable)
-    set_of = np.array(sets)
-
-    def balanced(mask_fn, within) -> float:
-        """The mean over development sets of a per-set rate (each set counts the same, as in the fit)."""
-        rates = [float(mask_fn()[within & (set_of == name)].mean()) for name in per_set
-                 if (within & (set_of == name)).any()]
-        return sum(rates) / len(rates) if rates else 0.0
-
-    curve = []
-    for t in np.linspace(0.02, 0.9, 45):
-        abstain = top_scores < t
-        wrong_abstain = balanced(lambda: abstain, ans_mask)
-        right_abstain = balanced(lambda: abstain, ~ans_mask)
-        answered_right = balanced(lambda: ~abstain & top_right.astype(bool), ans_mask)
-        curve.append((float(t), wrong_abstain, right_abstain, answered_right))
-    ok = [c for c in curve if c[1] <= args.max_wrong_abstain]
-    threshold = max(ok, key=lambda c: c[0])[0] if ok else curve[0][0]
+    data = Examples(np.array(X), np.array(y), np.array(owner), np.array(answerable), np.array(sets), np.array(groups))
+    if args.cv:
+        return cross_validate(data, args)
+    weights = fit_weights(data)
+    curve = threshold_curve(data, weights)
+    threshold = choose_threshold(curve, args.max_wrong_abstain)
     related = threshold / 2
     result = {
         "weights": {f: float(w) for f, w in zip(FEATURES, weights)},
@@ -214,7 +190,7 @@ def fit(args) -> dict:
         "related": related,
         "fitted_on": {name: sets.count(name) for name in dict.fromkeys(sets)},
         "examples": int(len(y)),
-        "positives": int(y.sum()),
+        "positives": int(data.y.sum()),
         "max_wrong_abstain": args.max_wrong_abstain,
         "command": "python -m eval.fit " + " ".join(sys.argv[1:]),
     }
@@ -223,6 +199,141 @@ def fit(args) -> dict:
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     _write_curve(curve, threshold, result, Path(args.report))
     return result
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Every candidate of every question (rows of X, grouped by question in order) and what is known per question."""
+
+    X: np.ndarray  # features, one row per candidate
+    y: np.ndarray  # 1: the candidate answers its question
+    owner: np.ndarray  # the question of each row
+    answerable: np.ndarray  # per question
+    sets: np.ndarray  # per question: its development set
+    groups: np.ndarray  # per question: its document or collection (cross-validation folds never split one)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """(first row, end row) of each question's candidates."""
+        qs = np.arange(len(self.answerable))
+        return list(zip(np.searchsorted(self.owner, qs), np.searchsorted(self.owner, qs, side="right")))
+
+    def question_weights(self) -> np.ndarray:
+        """Each development set weighs the same, whatever its size: SQuAD's crowd-written questions share many words
+        with their sentences, and alone they would teach the model to trust word overlap more than other documents
+        allow."""
+        names, counts = np.unique(self.sets, return_counts=True)
+        per_set = dict(zip(names, counts))
+        return np.array([len(self.sets) / len(per_set) / per_set[s] for s in self.sets])
+
+    def subset(self, questions: np.ndarray) -> "Examples":
+        questions = np.sort(questions)
+        renumber = np.full(len(self.answerable), -1)
+        renumber[questions] = np.arange(len(questions))
+        rows = np.isin(self.owner, questions)
+        return Examples(self.X[rows], self.y[rows], renumber[self.owner[rows]], self.answerable[questions],
+                        self.sets[questions], self.groups[questions])
+
+
+def fit_weights(data: Examples) -> np.ndarray:
+    """A logistic regression over every candidate of every question (label: it answers its question)."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False)
+    clf.fit(data.X, data.y, sample_weight=data.question_weights()[data.owner])
+    return clf.coef_[0]
+
+
+def best_candidates(data: Examples, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: the best candidate's score and whether it answers (0 and False for a question with none)."""
+    top, right = np.zeros(len(data.answerable)), np.zeros(len(data.answerable), dtype=bool)
+    for q, (a, b) in enumerate(data.spans()):
+        if b > a:
+            z = data.X[a:b] @ weights
+            i = int(np.argmax(z))
+            top[q], right[q] = 1.0 / (1.0 + np.exp(-z[i])), bool(data.y[a + i])
+    return top, right
+
+
+def _rates(data: Examples, top: np.ndarray, right: np.ndarray, t: float, name: str | None = None):
+    """(answerable wrongly abstained, unanswerable abstained, answerable answered right) at threshold t, within one
+    set, or averaged over the sets (each counts the same, as in the fit)."""
+    def within(mask, within_set):
+        rows = within_set & ((data.sets == name) if name else True)
+        return float(mask[rows].mean()) if rows.any() else None
+
+    if name is None:
+        per = [_rates(data, top, right, t, n) for n in np.unique(data.sets)]
+        return tuple(float(np.mean([p[i] for p in per if p[i] is not None] or [0.0])) for i in range(3))
+    abstain = top < t
+    return within(abstain, data.answerable), within(abstain, ~data.answerable), within(~abstain & right, data.answerable)
+
+
+def threshold_curve(data: Examples, weights: np.ndarray) -> list[tuple[float, float, float, float]]:
+    top, right = best_candidates(data, weights)
+    return [(float(t), *_rates(data, top, right, float(t))) for t in np.linspace(0.02, 0.9, 45)]
+
+
+def choose_threshold(curve, max_wrong_abstain: float) -> float:
+    """The highest threshold whose wrongful abstention on answerable questions stays within the bound."""
+    ok = [c for c in curve if c[1] <= max_wrong_abstain]
+    return max(ok, key=lambda c: c[0])[0] if ok else curve[0][0]
+
+
+def folds(groups: np.ndarray, k: int) -> np.ndarray:
+    """A fold number per question, by its document's name (stable from run to run; a document is never split)."""
+    import zlib
+
+    names = sorted(set(groups))
+    if len(names) >= k:  # spread the documents evenly: the same count of documents in every fold, give or take one
+        order = sorted(names, key=lambda g: zlib.crc32(g.encode()))
+        of = {g: i % k for i, g in enumerate(order)}
+    else:
+        of = {g: zlib.crc32(g.encode()) % k for g in names}
+    return np.array([of[g] for g in groups])
+
+
+def cross_validate(data: Examples, args) -> dict:
+    """Out-of-fold results: folds by document (a SQuAD article, a TAT-QA excerpt, a collection), each fold's weights
+    and threshold fitted on the others, as `fit` does. Per set: at each fold's own threshold, and at fixed rates of
+    wrongful abstention (two fits are comparable only at the same rate: one that abstains less answers more of the
+    answerable questions and fewer of the unanswerable ones). Prints a table; writes no weights."""
+    fold = folds(data.groups, args.cv)
+    top, right = np.zeros(len(data.sets)), np.zeros(len(data.sets), dtype=bool)
+    fitted_threshold = np.zeros(len(data.sets))
+    for k in range(args.cv):
+        train_q, test_q = np.where(fold != k)[0], np.where(fold == k)[0]
+        train = data.subset(train_q)
+        weights = fit_weights(train)
+        fitted_threshold[test_q] = choose_threshold(threshold_curve(train, weights), args.max_wrong_abstain)
+        top[test_q], right[test_q] = best_candidates(data.subset(test_q), weights)
+    result = {}
+    for name in sorted(set(data.sets)):
+        a, u = (data.sets == name) & data.answerable, (data.sets == name) & ~data.answerable
+        row = {"answerable": int(a.sum()), "unanswerable": int(u.sum())}
+        points = {"fitted": fitted_threshold}
+        if a.any():
+            points.update({f"{rate:.2f}": np.full(len(top), np.quantile(top[a], rate)) for rate in (0.10, 0.20)})
+        for point, t in points.items():
+            abstain = top < t
+            row[point] = {"answered_right": float((~abstain & right)[a].mean()) if a.any() else None,
+                          "wrongly_abstained": float(abstain[a].mean()) if a.any() else None,
+                          "unanswerable_abstained": float(abstain[u].mean()) if u.any() else None}
+        result[str(name)] = row
+    _print_cv(result, args.cv)
+    return result
+
+
+def _print_cv(result: dict, k: int) -> None:
+    def f(v):
+        return "—" if v is None else f"{v:.3f}"
+
+    print(f"{k}-fold cross-validation (answered right / wrongly abstained / unanswerable abstained):\n")
+    print("| set | questions (answerable / not) | at each fold's threshold | at 0.10 wrongly abstained | "
+          "at 0.20 wrongly abstained |\n|---|---|---|---|---|")
+    for name, row in result.items():
+        cells = [" / ".join(f(row[p][m]) for m in ("answered_right", "wrongly_abstained", "unanswerable_abstained"))
+                 if p in row else "—" for p in ("fitted", "0.10", "0.20")]
+        print(f"| {name} | {row['answerable']} / {row['unanswerable']} | " + " | ".join(cells) + " |")
 
 
 def _write_curve(curve, threshold, result, out: Path) -> None:
@@ -256,6 +367,8 @@ def main(argv=None) -> int:
     ap.add_argument("--off-topic-per-collection", type=int, default=25, help="off-topic questions per collection")
     ap.add_argument("--embedder", default=None, help="embedder (default: the settings' default)")
     ap.add_argument("--k", type=int, default=12, help="chunks retrieved per question")
+    ap.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="report K-fold cross-validated results (folds by document) instead of writing weights")
     ap.add_argument("--max-wrong-abstain", type=float, default=0.10,
                     help="the most wrongful abstention on answerable dev questions the threshold may cause")
     ap.add_argument("--out", default=str(WEIGHTS_FILE), help="where the fitted model is written")

@@ -67,3 +67,51 @@ def test_fit_compute_writes_bounds_the_module_loads(tmp_path: Path, monkeypatch)
     assert 0 <= fitted["scores"]["dev_accuracy"] <= 1
     table = [line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("| ")]
     assert len(table) == 1 + 3  # the header, the defaults, then one row per other value tried
+
+
+def _synthetic_examples(n_questions: int = 240, per_question: int = 8, seed: int = 0):
+    """Questions whose answering candidate has the highest `cos` among its own, the rest noise; a quarter unanswerable
+    (no candidate answers, none boosted)."""
+    import numpy as np
+
+    from eval.fit import Examples
+
+    rng = np.random.default_rng(seed)
+    cos, bias, absent = FEATURES.index("cos"), FEATURES.index("bias"), FEATURES.index("absent")
+    X, y, owner, answerable = [], [], [], []
+    for q in range(n_questions):
+        level, missing = rng.uniform(-0.5, 0.5), rng.uniform(0, 1)
+        ok = q % 4 != 0
+        right = int(rng.integers(per_question)) if ok else -1
+        for c in range(per_question):
+            row = rng.normal(0, 0.3, len(FEATURES))
+            row[bias], row[absent] = 1.0, missing  # the same for every candidate of a question
+            row[cos] = level + rng.normal(0, 0.3) + (1.5 if c == right else 0.0)
+            X.append(row)
+            y.append(int(c == right))
+            owner.append(q)
+        answerable.append(ok)
+    sets = np.array(["a" if q // 3 % 2 else "b" for q in range(n_questions)])
+    groups = np.array([f"doc{q // 10}" for q in range(n_questions)])
+    return Examples(np.array(X), np.array(y), np.array(owner), np.array(answerable), sets, groups)
+
+
+def test_cross_validation_keeps_documents_whole_and_reports_every_set_at_matched_abstention(capsys):
+    from types import SimpleNamespace
+
+    from eval.fit import cross_validate, folds
+
+    data = _synthetic_examples()
+    fold = folds(data.groups, 3)
+    assert all(len(set(fold[data.groups == g])) == 1 for g in set(data.groups))  # a document stays in one fold
+    assert len(set(fold)) == 3
+    result = cross_validate(data, SimpleNamespace(cv=3, max_wrong_abstain=0.1))
+    assert set(result) == {"a", "b"}
+    assert sum(r["answerable"] + r["unanswerable"] for r in result.values()) == len(data.sets)
+    for r in result.values():
+        assert abs(r["0.10"]["wrongly_abstained"] - 0.10) < 0.03 and abs(r["0.20"]["wrongly_abstained"] - 0.20) < 0.03
+        # the answer is the candidate with the highest cos, which the fit must learn from the other folds
+        assert r["0.10"]["answered_right"] > 0.8
+        # unanswerable questions lack the boosted candidate: their best scores are lower, so more of them abstain
+        assert r["0.20"]["unanswerable_abstained"] > r["0.20"]["wrongly_abstained"]
+    assert "| set | questions" in capsys.readouterr().out
