@@ -26,7 +26,8 @@ from .text import content_terms, years_in
 WEIGHTS_FILE = Path(__file__).with_name("data") / "answerer.json"
 # Candidates compared with the question by the model (the best by words and rank): embedding them is most of an
 # answer's time on a fresh passage. 16 instead of 40 changed no answer decision on the development sets' features and
-# one or two answers per gated set either way (eval/REPORT.md, 2026-12-03), with a lower p95 latency.
+# one or two answers per gated set either way (eval/REPORT.md, 2026-12-03), with a lower p95 latency. The weights
+# in answerer.json were fitted with 40; a refit with 16 was tried and not adopted (same report).
 MAX_EMBEDDED = 16
 
 FEATURES = (
