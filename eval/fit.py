@@ -254,9 +254,10 @@ def best_candidates(data: Examples, weights: np.ndarray) -> tuple[np.ndarray, np
     return top, right
 
 
-def _rates(data: Examples, top: np.ndarray, right: np.ndarray, t: float, name: str | None = None):
-    """(answerable wrongly abstained, unanswerable abstained, answerable answered right) at threshold t, within one
-    set, or averaged over the sets (each counts the same, as in the fit)."""
+def _rates(data: Examples, top: np.ndarray, right: np.ndarray, t, name: str | None = None):
+    """(answerable wrongly abstained, unanswerable abstained, answerable answered right) at threshold t (one for all
+    questions, or one per question), within one set, or averaged over the sets (each counts the same, as in the
+    fit); None for a rate with no question in the set."""
     def within(mask, within_set):
         rows = within_set & ((data.sets == name) if name else True)
         return float(mask[rows].mean()) if rows.any() else None
@@ -308,16 +309,14 @@ def cross_validate(data: Examples, args) -> dict:
         top[test_q], right[test_q] = best_candidates(data.subset(test_q), weights)
     result = {}
     for name in sorted(set(data.sets)):
-        a, u = (data.sets == name) & data.answerable, (data.sets == name) & ~data.answerable
-        row = {"answerable": int(a.sum()), "unanswerable": int(u.sum())}
+        a = (data.sets == name) & data.answerable
+        row = {"answerable": int(a.sum()), "unanswerable": int(((data.sets == name) & ~data.answerable).sum())}
         points = {"fitted": fitted_threshold}
         if a.any():
-            points.update({f"{rate:.2f}": np.full(len(top), np.quantile(top[a], rate)) for rate in (0.10, 0.20)})
+            points.update({f"{rate:.2f}": float(np.quantile(top[a], rate)) for rate in (0.10, 0.20)})
         for point, t in points.items():
-            abstain = top < t
-            row[point] = {"answered_right": float((~abstain & right)[a].mean()) if a.any() else None,
-                          "wrongly_abstained": float(abstain[a].mean()) if a.any() else None,
-                          "unanswerable_abstained": float(abstain[u].mean()) if u.any() else None}
+            wrong, unanswerable, answered = _rates(data, top, right, t, name)
+            row[point] = {"answered_right": answered, "wrongly_abstained": wrong, "unanswerable_abstained": unanswerable}
         result[str(name)] = row
     _print_cv(result, args.cv)
     return result
