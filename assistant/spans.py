@@ -80,18 +80,49 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
 
 def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
-    question (the usual place of the asked value in a sentence that answers it). A "who" question asks first of all
-    for a person: a person's name wins over an organisation's when the sentence has both."""
+    question (the usual place of the asked value in a sentence that answers it). Nearest in the sentence's grammar
+    first — fewest links in its dependency parse, so the subject of the question's verb beats a name that merely
+    stands next to one of its words — then in characters. A "who" question asks first of all for a person: a
+    person's name wins over an organisation's when the sentence has both."""
     if "PERSON" in wants and len(wants) > 1:
         person = pick_value(sentence, frozenset({"PERSON"}), question_text)
         if person is not None:
             return person
-    q_terms = set(content_terms(question_text))
+    values = all_values(sentence, wants, question_text)
+    if len(values) < 2:
+        return values[0] if values else None
+    q_terms = frozenset(content_terms(question_text))
+    links = links_to_question(sentence, q_terms)
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
-    # nearest to the shared words; the earlier of two as near
-    return min(all_values(sentence, wants, question_text),
-               key=lambda s: (min((abs(a - s.start) for a in anchors), default=0), s.start), default=None)
+
+    def nearness(s: Span) -> tuple[int, int, int]:
+        in_span = [n for start, end, n in links if start < s.end and s.start < end]
+        return (min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
+
+    return min(values, key=nearness)  # the earlier of two as near
+
+
+_FAR = 1_000  # a token the question's words don't reach in the parse (another clause spaCy parsed apart)
+
+
+@lru_cache(maxsize=5_000)
+def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int, int, int], ...]:
+    """(start, end, links) for each token of `sentence`: how many dependency links separate it from the nearest
+    word whose stem is one of `q_terms` (spaCy's parse, walked breadth-first from all of them at once). Empty when
+    the sentence shares no word with the question."""
+    doc = load_spacy()(sentence)  # the whole pipeline: the one follow-up questions load too
+    links = {t.i: 0 for t in doc if content_terms(t.text)[:1] and content_terms(t.text)[0] in q_terms}
+    frontier = [doc[i] for i in links]
+    while frontier:
+        reached = []
+        for token in frontier:
+            for neighbour in (token.head, *token.children):
+                if neighbour.i not in links:
+                    links[neighbour.i] = links[token.i] + 1
+                    reached.append(neighbour)
+        frontier = reached
+    return tuple((t.idx, t.idx + len(t.text), links[t.i]) for t in doc if t.i in links)
 
 
 def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:

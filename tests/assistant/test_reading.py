@@ -56,6 +56,11 @@ def test_years_in():
      {"PERSON", "ORG"}, "Who directs operations?", "Agnes Falk-Whitby"),
     ("The ferry carried 182,400 passengers in 2024.", {"CARDINAL", "QUANTITY"},
      "How many passengers did the ferry carry in 2024?", "182,400"),
+    # nearer to a question word in characters, farther in the grammar: the parse decides
+    ("The lighthouse at Carrow Point, lit in 1871, was automated in 1964 after its last keeper retired.",
+     {"DATE", "TIME"}, "When was the lighthouse automated?", "1964"),
+    ("The bridge, whose design competition closed in 2019, opened to traffic in March 2024.", {"DATE", "TIME"},
+     "When did the bridge open to traffic?", "March 2024"),
 ])
 def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
     span = pick_value(sentence, frozenset(wants), question)
