@@ -174,7 +174,9 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
     if q.years:
         named = years_in(c.text + "\n" + c.context)
         year_ok = float(q.years <= named)
-        year_clash = float(bool(years_in(c.text)) and not (q.years & named))
+        # a row's years are its table's (the header's): "2026" asked of a table of 2023–2025 clashes
+        stated = years_in(c.chunk.text if c.is_row else c.text)
+        year_clash = float(bool(stated) and not (q.years & named))
     # a name the question gives (a person, a place, a company) that the passage and its context never name: a
     # passage about a neighbouring entity
     name_missing = names_missing(q.names, bag | _bag(c.chunk.text))

@@ -96,6 +96,11 @@ def test_two_years_asked_give_two_cells(docs_assistant):
     assert "31" in ans.text and "34" in ans.text
 
 
+def test_a_year_the_table_does_not_cover_is_not_answered_from_another_years_column(docs_assistant):
+    ans = docs_assistant.ask("How many junior members did the rowing club have in 2021?")
+    assert ans.abstained, ans.text
+
+
 def test_a_why_question_is_answered_by_its_sentence(docs_assistant):
     ans = docs_assistant.ask("Why was the boathouse relocated?")
     assert not ans.abstained and ans.kind == "sentence"
