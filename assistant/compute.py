@@ -40,7 +40,7 @@ from .candidates import Candidate
 from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored, names_missing
-from .spans import Span, load_spacy, spans_in
+from .spans import Span, pos_tags, spans_in
 from .tables import is_numeric, label_column, split_cells
 from .text import content_terms, stem, stopwords, years_in
 
@@ -126,20 +126,13 @@ def read_operation(text: str) -> Operation | None:
     return None
 
 
-@lru_cache(maxsize=256)
-def _pos_tags(text: str) -> tuple[tuple[int, str, str], ...]:
-    """(offset, coarse part of speech, fine tag) of each word of a question: spaCy's small English tagger (once per
-    question: both checks below ask for it)."""
-    return tuple((t.idx, t.pos_, t.tag_) for t in load_spacy("parser", "ner", "lemmatizer")(text))
-
-
 def _verb_before(text: str, m: re.Match) -> bool:
     """A full verb between the question word and an operation noun ("What caused the increase…", "What drove the
     change…"): the question asks about the change, not for its size. A participle right after a noun qualifies it
     ("How much did the paint used by the workshop rise?") and is no such verb."""
     wh = _ASKS_FIGURE.search(text)
     begin = wh.end() if wh else 0
-    tags = _pos_tags(text)
+    tags = pos_tags(text)
     return any(pos == "VERB" and not (tag in ("VBN", "VBG") and k and tags[k - 1][1] in ("NOUN", "PROPN"))
                for k, (i, pos, tag) in enumerate(tags) if begin <= i < m.start())
 
@@ -151,7 +144,7 @@ def _not_comparative(text: str, m: re.Match) -> bool:
     if not re.search(r"how\s+(?:much|many)\s+\w+er$", said, re.I) or re.search(r"(?:more|less|fewer)$", said, re.I):
         return False
     word_at = m.end() - len(said.split()[-1])
-    return not any(i == word_at and tag in ("JJR", "RBR") for i, _, tag in _pos_tags(text))
+    return not any(i == word_at and tag in ("JJR", "RBR") for i, _, tag in pos_tags(text))
 
 
 # -- values ------------------------------------------------------------------------------------------------------

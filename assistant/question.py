@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .spans import NAME_LABELS, spans_in
+from .spans import NAME_LABELS, pos_tags, spans_in
 from .text import content_terms, question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
@@ -41,6 +41,7 @@ _WH_KINDS: list[tuple[re.Pattern, frozenset[str]]] = [
 # "what/which" followed by the noun phrase that names the kind of the answer ("which company", "what year").
 _WHAT = re.compile(r"\b(?:what|which)\s+(.*)", re.I | re.S)
 _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would"}
+_COPULAS = {"is", "was", "are", "were"}  # "what was the revenue": the noun after names the answer
 _STOP_AT = _AUX | {"of", "in", "on", "at", "for", "to", "by", "from", "with", "that", "which", "who"}
 
 # One line per kind, for the model to judge a "what/which <noun>" phrase against. OTHER: not a typed value.
@@ -116,27 +117,33 @@ def _kind_by_grammar(text: str) -> frozenset[str] | None:
 
 
 def what_noun(text: str) -> str:
-    """The noun phrase after "what/which" that names the kind of the answer: "which company runs…" → "company runs",
+    """The noun phrase after "what/which" that names the kind of the answer: "which company runs…" → "company",
     "what was the total revenue in 2019" → "total revenue", "what was X's output" → "output". Empty for "what is
-    a …" (a definition) and "what did …"."""
+    a …" (a definition) and for "what did/does/has …", whose next words are the verb's subject, not the answer."""
     m = _WHAT.search(text)
     if not m:
         return ""
-    words = re.findall(r"[\w'’-]+", m.group(1))
-    if words and words[0].lower() in _AUX:
-        words = words[1:]
-        if words and words[0].lower() in ("a", "an"):
+    words = list(re.finditer(r"[\w'’-]+", m.group(1)))
+    if words and words[0].group(0).lower() in _AUX:
+        if words[0].group(0).lower() not in _COPULAS:
             return ""
-        if words and words[0].lower() == "the":
+        words = words[1:]
+        if words and words[0].group(0).lower() in ("a", "an"):
+            return ""
+        if words and words[0].group(0).lower() == "the":
             words = words[1:]
-        while words and words[0][:1].isupper():  # a name the question is about: "X's output" → "output"
+        while words and words[0].group(0)[:1].isupper():  # a name the question is about: "X's output" → "output"
             words = words[1:]
     phrase = []
     for w in words:
-        if w.lower() in _STOP_AT or len(phrase) == 2:
+        if w.group(0).lower() in _STOP_AT or len(phrase) == 2 or phrase and _is_verb(text, m.start(1) + w.start()):
             break
-        phrase.append(w.lower())
+        phrase.append(w.group(0).lower())
     return " ".join(phrase)
+
+
+def _is_verb(text: str, offset: int) -> bool:
+    return any(i == offset and pos in ("VERB", "AUX") for i, pos, _ in pos_tags(text))
 
 
 def _kind_by_model(text: str, embedder) -> frozenset[str]:

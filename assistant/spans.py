@@ -59,6 +59,13 @@ def load_spacy(*exclude: str):
             ) from None
 
 
+@lru_cache(maxsize=256)
+def pos_tags(text: str) -> tuple[tuple[int, str, str], ...]:
+    """(offset, coarse part of speech, fine tag) of each word of a question: spaCy's small English tagger (once per
+    question: the question's reading and the computed answers' checks ask for it)."""
+    return tuple((t.idx, t.pos_, t.tag_) for t in load_spacy("parser", "ner", "lemmatizer")(text))
+
+
 def _pipeline():
     """Entity recognition only (the parser and tagger are not needed)."""
     return load_spacy("parser", "lemmatizer", "attribute_ruler", "tagger")
@@ -66,10 +73,16 @@ def _pipeline():
 
 @lru_cache(maxsize=20_000)
 def spans_in(sentence: str) -> tuple[Span, ...]:
-    """Every typed span of `sentence`, longest first where two overlap."""
-    found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents]
+    """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
+    statistical tagger calls "as high as" a CARDINAL at times) and ends where its word ends ("45p", "3kg")."""
+    found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents
+             if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:
-        found += [Span(m.start(), m.end(), label, m.group(0).strip()) for m in pattern.finditer(sentence)]
+        for m in pattern.finditer(sentence):
+            end = m.end()
+            while end < len(sentence) and sentence[end].isalpha():
+                end += 1
+            found.append(Span(m.start(), end, label, sentence[m.start():end].strip()))
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []
     for s in found:
@@ -88,10 +101,10 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
         person = pick_value(sentence, frozenset({"PERSON"}), question_text)
         if person is not None:
             return person
-    values = all_values(sentence, wants, question_text)
-    if len(values) < 2:
-        return values[0] if values else None
     q_terms = frozenset(content_terms(question_text))
+    values = _values(sentence, wants, question_text)
+    if len(values) < 2:
+        return with_unit(sentence, values[0], q_terms) if values else None
     links = links_to_question(sentence, q_terms)
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
@@ -100,7 +113,7 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
         return (min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
 
-    return min(values, key=nearness)  # the earlier of two as near
+    return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 
 
 _FAR = 1_000  # a token the question's words don't reach in the parse (another clause spaCy parsed apart)
@@ -127,7 +140,12 @@ def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int
 
 def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
     """Every span of a wanted kind the question doesn't already name, in sentence order (a question asking for
-    several things: "Which countries…", "What are the…")."""
+    several things: "Which countries…", "What are the…"), each figure with its unit."""
+    q_terms = frozenset(content_terms(question_text))
+    return [with_unit(sentence, s, q_terms) for s in _values(sentence, wants, question_text)]
+
+
+def _values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
     q_terms = set(content_terms(question_text))
     q_low = question_text.lower()
     out = []
@@ -136,6 +154,36 @@ def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list
         if s.label in wants and s.text.lower() not in q_low and not (terms and terms <= q_terms):
             out.append(s)
     return out
+
+
+FIGURE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
+_PER = re.compile(r"\s*per\s")
+_CURRENCY = re.compile(r"[$€£¥₹]|\b[A-Z]{3}\b")
+
+
+def with_unit(sentence: str, span: Span, q_terms: frozenset[str]) -> Span:
+    """A figure with the unit the sentence gives it: a figure without a currency sign takes the noun it counts or
+    measures ("80 °C", "2,150 Carrowmere crowns", "20.6 billion tenge", by spaCy's parse) unless that noun is what
+    the question already names ("How many passengers…" → "182,400"); any figure but a percentage takes a rate's
+    "per …" ("0.96 grams per tonne", "$6 per user")."""
+    if span.label not in ("CARDINAL", "QUANTITY", "MONEY"):
+        return span
+    doc = load_spacy()(sentence)
+    inside = [t for t in doc if span.start <= t.idx < span.end]
+    end = span.end
+    units = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.idx >= span.end]
+    if not _CURRENCY.search(span.text) and inside and units:  # "20.6 billion tenge", not "$20 million project"
+        unit = min(units, key=lambda t: t.i)
+        if unit.i - inside[-1].i <= 3 and not set(content_terms(unit.text)) & q_terms:
+            chunk = next((c for c in doc.noun_chunks if c.start <= unit.i < c.end), None)
+            last = chunk[-1] if chunk is not None and chunk.end - 1 - inside[-1].i <= 3 else unit
+            end = last.idx + len(last.text)  # the unit's whole noun phrase: "35 Velmar florins"
+    if _PER.match(sentence, end):
+        per = next((t for t in doc if t.idx >= end and t.lower_ == "per"), None)
+        objects = [c for c in per.children if c.dep_ == "pobj"] if per is not None else []
+        if objects:  # the whole noun phrase: "per troy ounce"
+            end = max(t.idx + len(t.text) for t in objects[0].subtree)
+    return span if end == span.end else Span(span.start, end, span.label, sentence[span.start:end])
 
 
 _CAPITALISED_RUN = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w'’&.-]*(?:\s+(?:of|de|la|del|von|van|the|and|&)?\s*[A-Z][\w'’&.-]*)*")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.question import read_question
+from assistant.question import read_question, what_noun
 from assistant.retrieval import keep_strong, rrf
 from assistant.scoring import names_missing
 from assistant.spans import pick_value, quick_kinds, spans_in
@@ -31,6 +31,18 @@ def test_which_noun_questions_are_typed_by_the_model(real_embedder):
     assert read_question("What reason did the council give?", embedder=real_embedder).wants == frozenset()
 
 
+@pytest.mark.parametrize("question, noun", [
+    ("Which company runs the ferry?", "company"),  # the verb after the noun is not part of it
+    ("What was the total revenue in 2019?", "total revenue"),
+    ("What was Harbourline's operating margin?", "operating margin"),
+    ("What did the council decide?", ""),  # "the council" is the subject: it says nothing of the answer's kind
+    ("What does the warranty cover?", ""),
+    ("What is a tariff?", ""),
+])
+def test_the_noun_that_names_the_kind_of_the_answer(question, noun):
+    assert what_noun(question) == noun
+
+
 def test_question_terms_drop_the_words_that_only_shape_it():
     assert "mani" not in question_terms("How many boats were sold?")
     assert set(question_terms("How many boats were sold?")) == {"boat", "sold"}
@@ -49,6 +61,9 @@ def test_years_in():
     assert years_in("From 1887 to 2024, not 12345 or 3000.") == {"1887", "2024"}
 
 
+NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
+
+
 @pytest.mark.parametrize("sentence, wants, question, value", [
     ("The refit cost EUR 3.2 million in 2024.", {"MONEY"}, "How much did the refit cost?", "EUR 3.2 million"),
     ("Cancellations rose by 12.5% in 2024.", {"PERCENT"}, "By what percentage did cancellations rise?", "12.5%"),
@@ -61,6 +76,15 @@ def test_years_in():
      {"DATE", "TIME"}, "When was the lighthouse automated?", "1964"),
     ("The bridge, whose design competition closed in 2019, opened to traffic in March 2024.", {"DATE", "TIME"},
      "When did the bridge open to traffic?", "March 2024"),
+    # a figure with its unit: the noun it measures (unless the question names it), a rate's "per …"
+    ("The kiln is fired at 1,240 °C for the stoneware glaze.", NUMERIC, "How hot is the kiln fired?", "1,240 °C"),
+    ("Membership of the guild costs 35 Velmar florins a year.", NUMERIC, "What does membership of the guild cost?",
+     "35 Velmar florins"),
+    ("The orchard produced 18,200 apples in 2023.", NUMERIC, "How many apples did the orchard produce?", "18,200"),
+    ("Entry to the museum costs €4 per child and €9 per adult.", NUMERIC, "How much does entry cost for a child?",
+     "€4 per child"),
+    ("The glacier retreated by 14 metres per year over the decade.", NUMERIC, "How fast did the glacier retreat?",
+     "14 metres per year"),
 ])
 def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
     span = pick_value(sentence, frozenset(wants), question)
