@@ -86,7 +86,8 @@ class ExtractiveAnswerer:
             return self._cell(q, c)
         if not q.typed:
             return None
-        spans = all_values(c.text, q.wants, q.text) if q.plural and not q.numeric else []
+        several = q.per_item if q.numeric else q.plural  # a plural noun alone asks for one figure ("the sales")
+        spans = all_values(c.text, q.wants, q.text) if several else []
         if len(spans) > 1:  # several asked, several found: all of them, from the first to the last
             text = ", ".join(s.text for s in spans)
             return Value(text, c.start + spans[0].start, c.start + spans[-1].end, text, "span")

@@ -73,6 +73,8 @@ class Question:
     terms: tuple[str, ...] = ()  # stemmed content terms
     wh: str = ""  # the first question word: what, who, why, how, ...
     plural: bool = False  # asks for several things: "which countries…", "what are the…", "who were…"
+    # asks for one figure per year or per thing: "in 2019 and 2018", "…, respectively"
+    per_item: bool = False
     names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
@@ -86,6 +88,7 @@ class Question:
 
 
 _PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
 
@@ -95,10 +98,11 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     if wants is None:
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
     wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
-    plural = bool(_PLURAL.search(text)) or what_noun(text).split(" ")[0].endswith(("ies", "s")) and \
-        not what_noun(text).split(" ")[0].endswith("ss")
+    head = what_noun(text).split(" ")[-1]  # "dissolved-oxygen levels" → "levels"
+    plural = bool(_PLURAL.search(text)) or head.endswith("s") and not head.endswith("ss")
     return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
-                    wh=wh, vector=vector, plural=plural, names=names_in(text))
+                    wh=wh, vector=vector, plural=plural, names=names_in(text),
+                    per_item=len(years_in(text)) > 1 or bool(_RESPECTIVELY.search(text)))
 
 
 def names_in(text: str) -> tuple[tuple[str, ...], ...]:

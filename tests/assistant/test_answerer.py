@@ -41,6 +41,14 @@ Membership stood at 312 at the end of 2024.
 
 The club moved its boathouse upstream because the old one flooded every winter.
 """,
+    "orchard.md": """---
+title: Hollin community orchard newsletter
+date: 2024-03-02
+---
+The Hollin community orchard received grants of EUR 12,000 and EUR 15,500 in 2022 and 2023 respectively.
+
+Volunteers planted 140 pear trees along the old railway line.
+""",
     "ferry-press.md": """---
 title: Harbourline press release
 date: 2025-05-20
@@ -99,6 +107,11 @@ def test_two_years_asked_give_two_cells(docs_assistant):
 def test_a_year_the_table_does_not_cover_is_not_answered_from_another_years_column(docs_assistant):
     ans = docs_assistant.ask("How many junior members did the rowing club have in 2021?")
     assert ans.abstained, ans.text
+
+
+def test_one_figure_per_year_asked_gives_each_from_the_sentence(docs_assistant):
+    ans = docs_assistant.ask("How much grant money did the community orchard get in 2022 and in 2023?")
+    assert not ans.abstained and "12,000" in ans.value and "15,500" in ans.value, ans.text
 
 
 def test_a_why_question_is_answered_by_its_sentence(docs_assistant):

@@ -43,6 +43,16 @@ def test_the_noun_that_names_the_kind_of_the_answer(question, noun):
     assert what_noun(question) == noun
 
 
+@pytest.mark.parametrize("question, per_item", [
+    ("What were the grants in 2022 and 2023 respectively?", True),
+    ("How much grant money came in 2022 and in 2023?", True),
+    ("What was the grant in 2023?", False),
+    ("What were the museum's visitor numbers?", False),
+])
+def test_a_question_asking_for_one_figure_per_year(question, per_item):
+    assert read_question(question).per_item == per_item
+
+
 def test_question_terms_drop_the_words_that_only_shape_it():
     assert "mani" not in question_terms("How many boats were sold?")
     assert set(question_terms("How many boats were sold?")) == {"boat", "sold"}
