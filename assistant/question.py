@@ -76,6 +76,7 @@ class Question:
     # asks for one figure per year or per thing: "in 2019 and 2018", "…, respectively"
     per_item: bool = False
     names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
+    name_texts: tuple[str, ...] = ()  # the same names as written ("USGS"), for matching an acronym to its words
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -98,18 +99,23 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     if wants is None:
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
     wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
+    names = names_in(text)
     head = what_noun(text).split(" ")[-1]  # "dissolved-oxygen levels" → "levels"
     plural = bool(_PLURAL.search(text)) or head.endswith("s") and not head.endswith("ss")
     return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
-                    wh=wh, vector=vector, plural=plural, names=names_in(text),
+                    wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
                     per_item=len(years_in(text)) > 1 or bool(_RESPECTIVELY.search(text)))
 
 
-def names_in(text: str) -> tuple[tuple[str, ...], ...]:
-    """The content terms of each name in `text` (spaCy's entities of the name kinds): "Mongolia's silver output" →
-    (("mongolia",),)."""
-    names = (content_terms(s.text) for s in spans_in(text) if s.label in NAME_LABELS)
-    return tuple(dict.fromkeys(n for n in names if n))
+def names_in(text: str) -> dict[tuple[str, ...], str]:
+    """The content terms of each name in `text` (spaCy's entities of the name kinds), with the name as written:
+    "Mongolia's silver output" → {("mongolia",): "Mongolia"}."""
+    names: dict[tuple[str, ...], str] = {}
+    for s in spans_in(text):
+        terms = content_terms(s.text)
+        if s.label in NAME_LABELS and terms:
+            names.setdefault(terms, s.text)
+    return names
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -146,9 +147,12 @@ def score_candidates(question: Question, candidates: list[Candidate], vectors: V
     return scored
 
 
-def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str]) -> float:
+def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str], texts: tuple[str, ...] = (),
+                  passage: str = "") -> float:
     """The share of the question's names (`Question.names`) that `bag` (a passage's terms) lacks. A name is there
-    when each of its terms is, or a term one is a prefix of ("Kazakh", "Kazakhstan")."""
+    when each of its terms is, or a term one is a prefix of ("Kazakh", "Kazakhstan"), or — given the names as
+    written (`texts`) and the passage — when the passage spells out its acronym or abbreviates it ("USGS", "U.S.
+    Geological Survey")."""
     if not names:
         return 0.0
 
@@ -156,7 +160,24 @@ def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str]) -> fl
         return term in bag or len(term) >= 4 and any(w.startswith(term) or (len(w) >= 4 and term.startswith(w))
                                                      for w in bag)
 
-    return sum(not all(there(t) for t in name) for name in names) / len(names)
+    def present(i: int, name: tuple[str, ...]) -> bool:
+        return all(there(t) for t in name) or i < len(texts) and bool(passage) and acronym_match(texts[i], passage)
+
+    return sum(not present(i, name) for i, name in enumerate(names)) / len(names)
+
+
+_LINKING = r"(?:\s+(?:of|and|the|for|&))*\s*"
+
+
+def acronym_match(name: str, passage: str) -> bool:
+    """`name` is an acronym the passage spells out (USGS → "U.S. Geological Survey"), or a name of three or more
+    capitalised words the passage abbreviates (its initials as one word)."""
+    letters = name.replace(".", "")
+    if re.fullmatch(r"[A-Z]{2,6}", letters):
+        words = _LINKING.join(rf"{c}(?:\.|[\w'’-]+)" for c in letters)
+        return re.search(rf"\b{words}", passage) is not None
+    initials = "".join(w[0] for w in re.findall(r"\b[A-Z][\w'’-]*", name))
+    return len(initials) >= 3 and re.search(rf"\b{initials}\b", passage) is not None
 
 
 def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float, best_lex: float,
@@ -179,6 +200,6 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
         year_clash = float(bool(stated) and not (q.years & named))
     # a name the question gives (a person, a place, a company) that the passage and its context never name: a
     # passage about a neighbouring entity
-    name_missing = names_missing(q.names, bag | _bag(c.chunk.text))
+    name_missing = names_missing(q.names, bag | _bag(c.chunk.text), q.name_texts, f"{c.context}\n{c.chunk.text}")
     return (1.0, cos, cos - best_cos, lex, lex - best_lex, context, absent, type_ok, type_missing, year_ok,
             year_clash, 1.0 / c.rank, float(c.is_row), miss_rare, cos * c.is_row, context * c.is_row, name_missing)

@@ -74,7 +74,7 @@ def _pipeline():
 @lru_cache(maxsize=20_000)
 def spans_in(sentence: str) -> tuple[Span, ...]:
     """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
-    statistical tagger calls "as high as" a CARDINAL at times) and ends where its word ends ("45p", "3kg")."""
+    entity recogniser calls "as high as" a CARDINAL at times) and ends where its word ends ("45p", "3kg")."""
     found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents
              if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:

@@ -157,6 +157,16 @@ def test_the_share_of_the_questions_names_a_passage_lacks(question, passage, mis
     assert names_missing(q.names, frozenset(content_terms(passage))) == missing
 
 
+@pytest.mark.parametrize("question, passage, missing", [
+    ("How many rescues did the NWSA report in 2024?", "The Northern Water Safety Agency reported 14 rescues.", 0.0),
+    ("How many rescues did the Northern Water Safety Agency report?", "In 2024 the NWSA reported 14 rescues.", 0.0),
+    ("How many rescues did the NWSA report in 2024?", "The coastguard reported 14 rescues.", 1.0),
+])
+def test_a_name_is_there_as_its_acronym_or_spelled_out(question, passage, missing):
+    q = read_question(question)
+    assert names_missing(q.names, frozenset(content_terms(passage)), q.name_texts, passage) == missing
+
+
 def test_fusion_keeps_each_retrievers_best_hits():
     lexical = ["L1", "L2", "L3"] + [f"x{i}" for i in range(20)]
     vector = [f"x{i}" for i in range(20)] + ["V9"]
