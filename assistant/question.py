@@ -76,7 +76,7 @@ class Question:
     # asks for one figure per year or per thing: "in 2019 and 2018", "…, respectively"
     per_item: bool = False
     names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
-    name_texts: tuple[str, ...] = ()  # the same names as written ("USGS"), for matching an acronym to its words
+    name_texts: tuple[str, ...] = ()  # the same names as written ("NWSA"), for matching an acronym to its words
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -90,6 +90,7 @@ class Question:
 
 _PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+_FIRST_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 _WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
 
@@ -119,11 +120,13 @@ def names_in(text: str) -> dict[tuple[str, ...], str]:
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:
-    """The kinds a wh-phrase asks for; None when only the noun after what/which can tell."""
+    """The kinds the question's own wh-phrase asks for — the one holding its first wh-word, so "Why didn't the pump
+    start when the power came back?" asks why, not when; None when only the noun after what/which can tell."""
+    first = _FIRST_WH.search(text)
     for pattern, kinds in _WH_KINDS:
-        if pattern.search(text):
+        if any(first is None or m.start() <= first.start() < m.end() for m in pattern.finditer(text)):
             return kinds
-    return None
+    return frozenset() if first is not None and first.group(0).lower() not in ("what", "which") else None
 
 
 def what_noun(text: str) -> str:
@@ -131,7 +134,7 @@ def what_noun(text: str) -> str:
     "what was the total revenue in 2019" → "total revenue", "what was X's output" → "output". Empty for "what is
     a …" (a definition) and for "what did/does/has …", whose next words are the verb's subject, not the answer."""
     m = _WHAT.search(text)
-    if not m:
+    if not m or m.start() != _FIRST_WH.search(text).start():  # "why …, which …": the question asks why
         return ""
     words = list(re.finditer(r"[\w'’-]+", m.group(1)))
     if words and words[0].group(0).lower() in _AUX:

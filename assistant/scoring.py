@@ -151,8 +151,8 @@ def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str], texts
                   passage: str = "") -> float:
     """The share of the question's names (`Question.names`) that `bag` (a passage's terms) lacks. A name is there
     when each of its terms is, or a term one is a prefix of ("Kazakh", "Kazakhstan"), or — given the names as
-    written (`texts`) and the passage — when the passage spells out its acronym or abbreviates it ("USGS", "U.S.
-    Geological Survey")."""
+    written (`texts`) and the passage — when the passage spells out its acronym or abbreviates it ("NWSA",
+    "Northern Water Safety Agency")."""
     if not names:
         return 0.0
 
@@ -170,8 +170,9 @@ _LINKING = r"(?:\s+(?:of|and|the|for|&))*\s*"
 
 
 def acronym_match(name: str, passage: str) -> bool:
-    """`name` is an acronym the passage spells out (USGS → "U.S. Geological Survey"), or a name of three or more
-    capitalised words the passage abbreviates (its initials as one word)."""
+    """`name` is an acronym the passage spells out, its letters as words or as initials ("NWSA" → "Northern Water
+    Safety Agency", "N.W.S. Agency"), or a name of three or more capitalised words the passage abbreviates (its
+    initials as one word)."""
     letters = name.replace(".", "")
     if re.fullmatch(r"[A-Z]{2,6}", letters):
         words = _LINKING.join(rf"{c}(?:\.|[\w'’-]+)" for c in letters)

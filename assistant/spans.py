@@ -74,7 +74,7 @@ def _pipeline():
 @lru_cache(maxsize=20_000)
 def spans_in(sentence: str) -> tuple[Span, ...]:
     """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
-    entity recogniser calls "as high as" a CARDINAL at times) and ends where its word ends ("45p", "3kg")."""
+    entity recogniser calls "as high as" a CARDINAL at times) and ends where its word ends ("12p", "3kg")."""
     found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents
              if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:
@@ -163,16 +163,16 @@ _CURRENCY = re.compile(r"[$€£¥₹]|\b[A-Z]{3}\b")
 
 def with_unit(sentence: str, span: Span, q_terms: frozenset[str]) -> Span:
     """A figure with the unit the sentence gives it: a figure without a currency sign takes the noun it counts or
-    measures ("80 °C", "2,150 Carrowmere crowns", "20.6 billion tenge", by spaCy's parse) unless that noun is what
+    measures ("1,240 °C", "35 Velmar florins", "4.5 billion rupees", by spaCy's parse) unless that noun is what
     the question already names ("How many passengers…" → "182,400"); any figure but a percentage takes a rate's
-    "per …" ("0.96 grams per tonne", "$6 per user")."""
+    "per …" ("14 metres per year", "€4 per child")."""
     if span.label not in ("CARDINAL", "QUANTITY", "MONEY"):
         return span
     doc = load_spacy()(sentence)
     inside = [t for t in doc if span.start <= t.idx < span.end]
     end = span.end
     units = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.idx >= span.end]
-    if not _CURRENCY.search(span.text) and inside and units:  # "20.6 billion tenge", not "$20 million project"
+    if not _CURRENCY.search(span.text) and inside and units:  # "4.5 billion rupees", not "$20 million project"
         unit = min(units, key=lambda t: t.i)
         if unit.i - inside[-1].i <= 3 and not set(content_terms(unit.text)) & q_terms:
             chunk = next((c for c in doc.noun_chunks if c.start <= unit.i < c.end), None)

@@ -20,6 +20,10 @@ from assistant.text import content_terms, numbers_in, question_terms, years_in
     ("Who founded the club?", {"PERSON", "ORG", "NORP", "GPE"}),
     ("What percentage of trips were cancelled?", {"PERCENT"}),
     ("Why did the club move its boathouse?", set()),
+    # the question's own wh-word decides, not one of a clause inside it
+    ("Why didn't the pump start when the power came back?", set()),
+    ("Who ran the mill when the river flooded?", {"PERSON", "ORG", "NORP", "GPE"}),
+    ("How did the crew react when the engine failed?", set()),
 ])
 def test_the_kind_of_value_a_question_asks_for_by_its_grammar(question, kinds):
     assert set(read_question(question).wants) == kinds
