@@ -99,7 +99,7 @@ class ExtractiveAnswerer:
     def _cell(self, q: Question, c: Candidate) -> Value | None:
         row = split_cells(c.text)
         header = split_cells(c.chunk.header)
-        columns = pick_columns(q, header, row, self.vectors)
+        columns = pick_columns(q, header, row, self.vectors, c.chunk.table_title)
         if not columns:
             return None
         label = next((cell.text for cell in row if cell.text and cell not in [row[i] for i in columns]), "")

@@ -51,9 +51,11 @@ def label_column(row: list[Cell]) -> int:
     return 0
 
 
-def pick_columns(q: Question, header: list[Cell], row: list[Cell], header_vectors) -> list[int]:
+def pick_columns(q: Question, header: list[Cell], row: list[Cell], header_vectors, title: str = "") -> list[int]:
     """The value column(s) the question asks for. Several when the question names several years that head columns
-    ("in 2019 and 2018"); else the one column whose header best matches the question."""
+    ("in 2019 and 2018"); else the one column whose header best matches the question. Words the question shares
+    with the table's `title` name the table, not a column ("…production in the value-added table" asks for the
+    production column, not "Value added")."""
     label = label_column(row)
     columns = [i for i, c in enumerate(row) if i != label and c.text]
     if not columns:
@@ -64,7 +66,7 @@ def pick_columns(q: Question, header: list[Cell], row: list[Cell], header_vector
     by_year = [i for i, h in zip(columns, heads) if years_in(h) & q.years]
     if len(q.years) > 1 and len(by_year) > 1:
         return by_year
-    terms = set(q.terms)
+    terms = set(q.terms) - set(content_terms(title))
     scores = []
     for i, h in zip(columns, heads):
         s = 2.0 * bool(years_in(h) & q.years)

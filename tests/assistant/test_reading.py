@@ -141,6 +141,15 @@ def test_the_column_a_question_names(question, expected):
     assert sorted(header[i].text for i in picked) == sorted(expected)
 
 
+def test_words_naming_the_table_do_not_pick_a_column():
+    header = split_cells("| Village | Harvest (tonnes) | Cooperative share (EUR) |")
+    row = split_cells("| Arnsby | 412 | 18,300 |")
+    q = read_question("What was Arnsby's harvest according to the cooperative share table?")
+    assert [header[i].text for i in pick_columns(q, header, row, None, "Cooperative share table by village")] == \
+        ["Harvest (tonnes)"]
+    assert [header[i].text for i in pick_columns(q, header, row, None)] == ["Cooperative share (EUR)"]
+
+
 @pytest.mark.parametrize("names", [("a", "b"), ("z", "y")])
 def test_a_tie_in_fusion_goes_to_the_models_order_whatever_the_chunk_ids(names):
     first, second = names
