@@ -91,7 +91,7 @@ class ExtractiveAnswerer:
         if len(spans) > 1:  # several asked, several found: all of them, from the first to the last
             text = ", ".join(s.text for s in spans)
             return Value(text, c.start + spans[0].start, c.start + spans[-1].end, text, "span")
-        span = pick_value(c.text, q.wants, q.text)
+        span = pick_value(c.text, q.wants, q.text, q.time)
         if span is None:
             return None
         return Value(span.text, c.start + span.start, c.start + span.end, span.text, "span")

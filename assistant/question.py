@@ -25,10 +25,11 @@ COUNTS = frozenset({"CARDINAL", "QUANTITY"})
 NUMERIC = frozenset({"MONEY", "QUANTITY", "CARDINAL", "PERCENT"})
 
 # What a wh-phrase asks for, by its grammar alone.
+_HOW_LONG = re.compile(r"\bhow\s+(?:long|often)\b", re.I)
 _WH_KINDS: list[tuple[re.Pattern, frozenset[str]]] = [
     (re.compile(r"\bhow\s+many\b", re.I), COUNTS),
     (re.compile(r"\bhow\s+much\b", re.I), AMOUNTS),
-    (re.compile(r"\bhow\s+(?:long|often)\b", re.I), frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})),
+    (_HOW_LONG, frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"})),
     (re.compile(r"\bhow\s+old\b", re.I), frozenset({"DATE", "CARDINAL", "QUANTITY"})),
     (re.compile(r"\bhow\s+(?:far|big|large|small|tall|high|deep|wide|heavy|fast|hot|cold|long)\b", re.I),
      frozenset({"QUANTITY", "CARDINAL"})),
@@ -75,6 +76,9 @@ class Question:
     plural: bool = False  # asks for several things: "which countries…", "what are the…", "who were…"
     # asks for one figure per year or per thing: "in 2019 and 2018", "…, respectively"
     per_item: bool = False
+    # of the dates a sentence holds, the kind asked for: "point" (when, what date: "14 April 2025", not "30 days"),
+    # "stretch" (how long, how often: "30 days", not "2019"), or "" (either)
+    time: str = ""
     names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
     name_texts: tuple[str, ...] = ()  # the same names as written ("NWSA"), for matching an acronym to its words
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -104,9 +108,10 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     names = names_in(text)
     head = what_noun(text).split(" ")[-1]  # "dissolved-oxygen levels" → "levels"
     plural = bool(_PLURAL.search(text)) or head.endswith("s") and not head.endswith("ss")
+    time = "point" if wants and wants <= TIMES else "stretch" if wants and _HOW_LONG.search(text) else ""
     return Question(text=text, wants=wants, years=years, terms=question_terms(text),
                     wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
-                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)))
+                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)), time=time)
 
 
 def names_in(text: str) -> dict[tuple[str, ...], str]:

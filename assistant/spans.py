@@ -75,15 +75,15 @@ def _pipeline():
 @lru_cache(maxsize=20_000)
 def spans_in(sentence: str) -> tuple[Span, ...]:
     """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
-    entity recogniser calls "as high as" a CARDINAL at times) and ends where its word ends ("12p", "3kg")."""
-    found = [Span(e.start_char, e.end_char, e.label_, e.text) for e in _pipeline()(sentence).ents
+    entity recogniser calls "as high as" a CARDINAL at times) and is whole words ("12p", "3kg", "LL-2291")."""
+    found = [_whole_word(sentence, e.start_char, e.end_char, e.label_) for e in _pipeline()(sentence).ents
              if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             end = m.end()
             while end < len(sentence) and sentence[end].isalpha():
                 end += 1
-            found.append(Span(m.start(), end, label, sentence[m.start():end].strip()))
+            found.append(_whole_word(sentence, m.start(), end, label))
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []
     for s in found:
@@ -92,14 +92,25 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
     return tuple(sorted(kept, key=lambda s: s.start))
 
 
-def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span | None:
+def _whole_word(sentence: str, start: int, end: int, label: str) -> Span:
+    """A span beginning with a figure starts where its word does: the identifier "LL-2291", "mid-2024", not "2291"."""
+    if sentence[start:start + 1].isdigit():
+        while start > 0 and (sentence[start - 1].isalpha()
+                             or sentence[start - 1] == "-" and start > 1 and sentence[start - 2].isalpha()):
+            start -= 1
+    return Span(start, end, label, sentence[start:end].strip())
+
+
+def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: str = "") -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
     question (the usual place of the asked value in a sentence that answers it). Nearest in the sentence's grammar
     first — fewest links in its dependency parse, so the subject of the question's verb beats a name that merely
     stands next to one of its words — then in characters. A "who" question asks first of all for a person: a
-    person's name wins over an organisation's when the sentence has both."""
+    person's name wins over an organisation's when the sentence has both. `time` ("point" or "stretch",
+    `Question.time`): a date of that kind wins over one of the other ("by what date" → "14 April 2025" before "30
+    days"; "how long" → "30 days" before "2019")."""
     if "PERSON" in wants and len(wants) > 1:
-        person = pick_value(sentence, frozenset({"PERSON"}), question_text)
+        person = pick_value(sentence, frozenset({"PERSON"}), question_text, time)
         if person is not None:
             return person
     q_terms = frozenset(content_terms(question_text))
@@ -110,9 +121,10 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str) -> Span
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
-    def nearness(s: Span) -> tuple[int, int, int]:
+    def nearness(s: Span) -> tuple[bool, int, int, int]:
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
-        return (min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
+        other_time = s.label == "DATE" and time != "" and (time == "point") == is_stretch_of_time(sentence, s)
+        return (other_time, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 
@@ -144,6 +156,17 @@ def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int
                     reached.append(neighbour)
         frontier = reached
     return tuple((t.idx, t.idx + len(t.text), links[t.i]) for t in doc if t.i in links)
+
+
+_YEAR_OR_MONTH = re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b|\b" + month_pattern(capitalised=True) + r"\b")
+
+
+def is_stretch_of_time(sentence: str, span: Span) -> bool:
+    """A date span that measures time ("30 days", "two weeks") rather than names a point in it ("14 April 2025",
+    "the 1990s", "Monday"): it counts something (a number in spaCy's sense) and names no year or month."""
+    if _YEAR_OR_MONTH.search(span.text):
+        return False
+    return any(t.like_num for t in parsed(sentence) if span.start <= t.idx < span.end)
 
 
 def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:

@@ -106,6 +106,30 @@ def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
     assert sentence[span.start : span.end] == span.text
 
 
+@pytest.mark.parametrize("sentence, question, time, value", [
+    # a point in time for "when" / "by what date", a stretch of it for "how long", whichever is nearer otherwise
+    ("Objections may be filed within 45 days of the notice, that is until 9 October 2026.",
+     "By what date may objections be filed?", "point", "9 October 2026"),
+    ("The ferry, which takes 40 days to refit, returned to service in March 2021.",
+     "When did the ferry return to service?", "point", "March 2021"),
+    ("The restoration, begun in 2019, took three years.", "How long did the restoration take?", "stretch",
+     "three years"),
+    ("Objections may be filed within 45 days of the notice, that is until 9 October 2026.",
+     "How long do people have to file objections?", "stretch", "45 days"),
+])
+def test_a_date_of_the_kind_asked(sentence, question, time, value):
+    q = read_question(question, None, None)
+    wants = q.wants or frozenset({"DATE", "TIME"})  # "by what date" is judged by the model, absent here
+    assert pick_value(sentence, wants, question, time).text == value
+    if q.wants:
+        assert q.time == time
+
+
+def test_a_figure_starts_where_its_word_does():
+    s = "The fault was logged as ticket QA-5120 and fixed by mid-2026."
+    assert {x.text for x in spans_in(s)} >= {"QA-5120", "mid-2026"}
+
+
 def test_spans_do_not_overlap_and_sit_at_their_offsets():
     s = "On 14 June 2024 the Gannet, bought for $2 million from Norsk Yards, carried 310 people (98% full)."
     spans = spans_in(s)
