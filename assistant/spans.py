@@ -226,7 +226,11 @@ def quick_kinds(sentence: str) -> frozenset[str]:
     """The kinds of value `sentence` seems to hold, by the patterns alone (no model: this runs on every candidate).
     A capitalised word stands for any kind of name — at the start of the sentence only when it isn't a stop word
     ("Kazzinc is…" names something, "The…" doesn't)."""
-    kinds = {label for label, pattern in _PATTERNS if pattern.search(sentence)}
+    matches = [(label, m.span()) for label, pattern in _PATTERNS for m in pattern.finditer(sentence)]
+    # a figure that is part of a sum, a percentage or a date is not also a count ("$6 a month" holds no CARDINAL)
+    taken = [span for label, span in matches if label != "CARDINAL"]
+    kinds = {label for label, (start, _) in matches
+             if label != "CARDINAL" or not any(a <= start < b for a, b in taken)}
     first = re.match(r"\W*([A-Z][\w'’&-]*)", sentence)
     if _CAPITALISED_RUN.search(sentence) or (first and first.group(1).lower() not in stopwords()):
         kinds |= NAME_LABELS

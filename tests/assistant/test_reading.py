@@ -143,6 +143,7 @@ def test_quick_kinds_without_a_model():
     assert {"PERCENT", "CARDINAL"} <= quick_kinds("Up 8.4% to 1,200")
     assert "PERSON" in quick_kinds("It was founded by Matthias Rook.")
     assert quick_kinds("it was founded long ago.") == frozenset()
+    assert "CARDINAL" not in quick_kinds("a seat costs $12 a month, 8% more since 2021")  # no count among them
 
 
 def test_cells_keep_their_offsets():
