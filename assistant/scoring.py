@@ -104,7 +104,7 @@ def _idf(candidates: list[Candidate], terms: set[str]) -> dict[str, float]:
     n = len(candidates)
     df = dict.fromkeys(terms, 0)
     for c in candidates:
-        for t in terms & _bag(c.text + "\n" + c.context):
+        for t in present_terms(frozenset(terms), _bag(c.text + "\n" + c.context)):
             df[t] += 1
     return {t: math.log(1.0 + (n + 1) / (df[t] + 0.5)) for t in terms}
 
@@ -114,9 +114,25 @@ def _bag(text: str) -> frozenset[str]:
     return frozenset(content_terms(text))
 
 
+PREFIX = 4  # the shortest stem that stands for the longer words it begins (4, 5 and 6 measured: eval/REPORT.md)
+
+
+@lru_cache(maxsize=100_000)
+def present_terms(terms: frozenset[str], bag: frozenset[str]) -> frozenset[str]:
+    """The question terms a passage's `bag` holds: the same stem, or a stem of at least `PREFIX` letters beginning
+    the other ("chile" / "chilean", "produc" / "product"): the stemmer leaves such families of words apart."""
+    found = terms & bag
+    rest = [t for t in terms - found if len(t) >= PREFIX]
+    if not rest:
+        return found
+    long = [w for w in bag if len(w) >= PREFIX]
+    return found | {t for t in rest if any(w.startswith(t) or t.startswith(w) for w in long)}
+
+
 def _coverage(weights: dict[str, float], bag: frozenset[str]) -> float:
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in bag) / total if total else 0.0
+    present = present_terms(frozenset(weights), bag)
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
 
 
 def score_candidates(question: Question, candidates: list[Candidate], vectors: VectorCache,
@@ -188,7 +204,8 @@ def _features(q: Question, c: Candidate, cos: float, best_cos: float, lex: float
     # the rarest question word the passage and its context lack: a question about something else often differs
     # from its look-alike passage by one such word
     top_idf = max(idf.values(), default=1.0)
-    miss_rare = max((w for t, w in idf.items() if t not in bag), default=0.0) / top_idf
+    present = present_terms(frozenset(idf), bag)
+    miss_rare = max((w for t, w in idf.items() if t not in present), default=0.0) / top_idf
     kinds = quick_kinds(c.text)
     type_ok = float(q.typed and bool(q.wants & kinds))
     type_missing = float(q.typed and not type_ok)

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.question import read_question, what_noun
 from assistant.retrieval import keep_strong, rrf
-from assistant.scoring import names_missing
+from assistant.scoring import PREFIX, names_missing, present_terms
 from assistant.spans import pick_value, quick_kinds, spans_in
 from assistant.tables import label_column, pick_columns, split_cells
 from assistant.text import content_terms, numbers_in, question_terms, years_in
@@ -128,6 +128,16 @@ def test_a_date_of_the_kind_asked(sentence, question, time, value):
 def test_a_figure_starts_where_its_word_does():
     s = "The fault was logged as ticket QA-5120 and fixed by mid-2026."
     assert {x.text for x in spans_in(s)} >= {"QA-5120", "mid-2026"}
+
+
+def test_a_question_word_is_found_in_the_longer_words_of_its_family():
+    terms = frozenset(question_terms("How much copper did Chilean smelters produce?"))
+    bag = frozenset(content_terms("Chile's copper production rose; its smelter count did not."))
+    assert present_terms(terms, bag) == terms  # chilean / chile, produc / product, smelter
+    # a stem shorter than PREFIX stands only for itself: "ore" is not "oregano"
+    terms = frozenset(question_terms("Which ore was found?"))
+    assert min(map(len, terms)) < PREFIX
+    assert present_terms(terms, frozenset(content_terms("Oregano was found."))) == {"found"}
 
 
 def test_spans_do_not_overlap_and_sit_at_their_offsets():
