@@ -166,18 +166,15 @@ def score_candidates(question: Question, candidates: list[Candidate], vectors: V
 def names_missing(names: tuple[tuple[str, ...], ...], bag: frozenset[str], texts: tuple[str, ...] = (),
                   passage: str = "") -> float:
     """The share of the question's names (`Question.names`) that `bag` (a passage's terms) lacks. A name is there
-    when each of its terms is, or a term one is a prefix of ("Kazakh", "Kazakhstan"), or — given the names as
-    written (`texts`) and the passage — when the passage spells out its acronym or abbreviates it ("NWSA",
-    "Northern Water Safety Agency")."""
+    when each of its terms is, as itself or a word of its family (`present_terms`: "Kazakh", "Kazakhstan"), or —
+    given the names as written (`texts`) and the passage — when the passage spells out its acronym or abbreviates
+    it ("NWSA", "Northern Water Safety Agency")."""
     if not names:
         return 0.0
 
-    def there(term: str) -> bool:
-        return term in bag or len(term) >= 4 and any(w.startswith(term) or (len(w) >= 4 and term.startswith(w))
-                                                     for w in bag)
-
     def present(i: int, name: tuple[str, ...]) -> bool:
-        return all(there(t) for t in name) or i < len(texts) and bool(passage) and acronym_match(texts[i], passage)
+        return present_terms(frozenset(name), bag) == set(name) or i < len(texts) and bool(passage) \
+            and acronym_match(texts[i], passage)
 
     return sum(not present(i, name) for i, name in enumerate(names)) / len(names)
 
