@@ -118,13 +118,17 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     if len(values) < 2:
         return with_unit(sentence, values[0], q_terms) if values else None
     links = links_to_question(sentence, q_terms)
+    q_names = {t for n in spans_in(question_text) if n.label in NAME_LABELS for t in content_terms(n.text)}
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
     def nearness(s: Span) -> tuple[bool, int, int, int]:
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
         other_time = s.label == "DATE" and time != "" and (time == "point") == is_stretch_of_time(sentence, s)
-        return (other_time, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
+        # a name sharing a word with a name the question gives is the one it asks about ("Watt's partner" → not
+        # "James Watt"), a title it merely shares is not ("the duke" → "Duke William II")
+        named = s.label in NAME_LABELS and bool(set(content_terms(s.text)) & q_names)
+        return (other_time or named, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 

@@ -99,6 +99,9 @@ NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
      "€4 per child"),
     ("The glacier retreated by 14 metres per year over the decade.", NUMERIC, "How fast did the glacier retreat?",
      "14 metres per year"),
+    # the name the question gives (a part of it) is not its answer, though nearer to the question's words
+    ("James Walker founded the bakery with his cousin Robert Hughes in 1998.", {"PERSON"},
+     "Who founded the bakery with Walker?", "Robert Hughes"),
 ])
 def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
     span = pick_value(sentence, frozenset(wants), question)
