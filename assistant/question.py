@@ -37,7 +37,7 @@ _WH_KINDS: list[tuple[re.Pattern, frozenset[str]]] = [
      frozenset({"PERCENT"})),
     (re.compile(r"\bwhen\b", re.I), TIMES),
     (re.compile(r"\bwhere\b", re.I), PLACES),
-    (re.compile(r"^\W*(?:who|whom|whose)\b|\b(?:by|to|from|with|for)\s+whom\b", re.I), PEOPLE),
+    (re.compile(r"\b(?:who|whom|whose)\b", re.I), PEOPLE),
 ]
 # "what/which" followed by the noun phrase that names the kind of the answer ("which company", "what year").
 _WHAT = re.compile(r"\b(?:what|which)\s+(.*)", re.I | re.S)

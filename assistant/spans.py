@@ -128,7 +128,8 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
         # a name sharing a word with a name the question gives is the one it asks about ("Watt's partner" → not
         # "James Watt"), a title it merely shares is not ("the duke" → "Duke William II")
         named = s.label in NAME_LABELS and bool(set(content_terms(s.text)) & q_names)
-        return (other_time or named, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
+        # a stretch of time stands for a count only when the sentence has no count ("3,100 people" before "18 months")
+        return (other_time or named or s.label not in wants, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 
@@ -167,10 +168,10 @@ _YEAR_OR_MONTH = re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b|\b" + month_pattern(
 
 def is_stretch_of_time(sentence: str, span: Span) -> bool:
     """A date span that measures time ("30 days", "two weeks") rather than names a point in it ("14 April 2025",
-    "the 1990s", "Monday"): it counts something (a number in spaCy's sense) and names no year or month."""
+    "the 1990s", "the 19th century", "Monday"): it holds a cardinal number (spaCy's tag) and names no year or month."""
     if _YEAR_OR_MONTH.search(span.text):
         return False
-    return any(t.like_num for t in parsed(sentence) if span.start <= t.idx < span.end)
+    return any(t.tag_ == "CD" for t in parsed(sentence) if span.start <= t.idx < span.end)
 
 
 def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
@@ -186,7 +187,10 @@ def _values(sentence: str, wants: frozenset[str], question_text: str) -> list[Sp
     out = []
     for s in spans_in(sentence):
         terms = set(content_terms(s.text))
-        if s.label in wants and s.text.lower() not in q_low and not (terms and terms <= q_terms):
+        # a stretch of time is a count too ("How many days…" → "28 days", which spaCy calls a DATE)
+        kind_ok = s.label in wants or "CARDINAL" in wants and s.label in ("DATE", "TIME") \
+            and is_stretch_of_time(sentence, s)
+        if kind_ok and s.text.lower() not in q_low and not (terms and terms <= q_terms):
             out.append(s)
     return out
 

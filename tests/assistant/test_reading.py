@@ -99,6 +99,11 @@ NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
      "€4 per child"),
     ("The glacier retreated by 14 metres per year over the decade.", NUMERIC, "How fast did the glacier retreat?",
      "14 metres per year"),
+    # a stretch of time is a count when the sentence has no other ("How many days…"), a count comes first
+    ("Most workers are entitled to at least 28 days of paid holiday each year.", {"CARDINAL", "QUANTITY"},
+     "How many days of paid holiday are workers entitled to?", "at least 28 days"),
+    ("Over eighteen months the library lent 3,100 books to its first readers.", {"CARDINAL", "QUANTITY"},
+     "How many books did the library lend?", "3,100"),
     # the name the question gives (a part of it) is not its answer, though nearer to the question's words
     ("James Walker founded the bakery with his cousin Robert Hughes in 1998.", {"PERSON"},
      "Who founded the bakery with Walker?", "Robert Hughes"),
@@ -165,6 +170,12 @@ def test_cells_keep_their_offsets():
     assert [c.text for c in cells] == ["Senior members", "190", "215"]
     assert all(line[c.start : c.end] == c.text for c in cells)
     assert label_column(split_cells("| 2024 | Boats | 31 |")) == 1
+
+
+@pytest.mark.parametrize("question", ["In 1846 who gave the lectures on natural history?",
+                                      "The museum was founded by whom?", "Who founded the museum?"])
+def test_who_asks_for_a_person_wherever_it_stands(question):
+    assert "PERSON" in read_question(question).wants
 
 
 @pytest.mark.parametrize("question, expected", [
