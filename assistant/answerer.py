@@ -17,7 +17,7 @@ from .compute import Refusal, compute_answer, refusal_note
 from .question import Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
-from .tables import pick_columns, split_cells
+from .tables import pick_columns, scaled, split_cells
 from .types import Answer, Hit
 
 ABSTAIN_TEXT = "The documents don't say."
@@ -106,7 +106,7 @@ class ExtractiveAnswerer:
         parts = []
         for i in columns:
             head = header[i].text if i < len(header) else ""
-            parts.append(f"{row[i].text} ({', '.join(x for x in (label, head) if x)})")
+            parts.append(f"{scaled(row[i].text, c.scale, label, head)} ({', '.join(x for x in (label, head) if x)})")
         first, last = row[columns[0]], row[columns[-1]]
         values = "; ".join(row[i].text for i in columns)
         return Value(values, c.start + min(first.start, last.start), c.start + max(first.end, last.end),

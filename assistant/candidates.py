@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .tables import document_scale_note, scale_note
 from .text import sentence_spans
 from .types import Chunk, Hit
 
@@ -20,6 +21,7 @@ class Candidate:
     end: int
     rank: int  # its chunk's retrieval rank (1-based)
     previous: str = ""  # the sentence before it (context), or for a row, the table's title
+    scale: str = ""  # for a row: the scale its table's figures are in ("thousand", "million"), when stated
 
     @property
     def text(self) -> str:
@@ -56,17 +58,38 @@ def _sentences(text: str) -> tuple[tuple[int, int], ...]:
 def candidates_from_hits(hits: list[Hit]) -> list[Candidate]:
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
+    notes = _scale_notes(hits)
     for hit in hits:
-        for cand in chunk_candidates(hit.chunk, hit.rank):
+        for cand in chunk_candidates(hit.chunk, hit.rank, _table_scale(hit.chunk, notes)):
             if cand.key not in seen:
                 seen.add(cand.key)
                 out.append(cand)
     return out
 
 
-def chunk_candidates(chunk: Chunk, rank: int) -> list[Candidate]:
+def _scale_notes(hits: list[Hit]) -> dict[str, list[tuple[int, str]]]:
+    """Per document, where its retrieved prose states the scale of its tables ("…below (in thousands):")."""
+    notes: dict[str, list[tuple[int, str]]] = {}
+    for hit in hits:
+        if hit.chunk.kind != "table_row":
+            note = document_scale_note(hit.chunk.text)
+            if note:
+                notes.setdefault(hit.chunk.source, []).append((hit.chunk.start, note))
+    return notes
+
+
+def _table_scale(chunk: Chunk, notes: dict[str, list[tuple[int, str]]]) -> str:
+    """A row's scale: its table's title or header says it, else the document's nearest note."""
+    if chunk.kind != "table_row":
+        return ""
+    own = scale_note(chunk.text[: chunk.row_offset])
+    near = sorted(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start))
+    return own or (near[0][1] if near else "")
+
+
+def chunk_candidates(chunk: Chunk, rank: int, scale: str = "") -> list[Candidate]:
     if chunk.kind == "table_row":
-        return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title)]
+        return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title, scale)]
     out, previous = [], chunk.lead
     for a, b in _sentences(chunk.text):
         if b - a < 3 or chunk.text.startswith("|", a):

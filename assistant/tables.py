@@ -15,6 +15,36 @@ from .text import content_terms, years_in
 _NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[^\W\d_]{4,12})$")
 
 
+# How reports state the scale their tables' figures are in: "(in thousands)", "($ in millions)", "(Dollars in
+# Millions)", "(amounts in thousands)", "expressed in thousands of U.S. dollars".
+_SCALE_NOTE = re.compile(r"\bin\s+(thousand|million|billion)s?\b", re.I)
+_SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|bn|mn|[mk])\b", re.I)
+_PER = re.compile(r"\bper\b", re.I)  # a figure per share, per employee…: never in the table's scale
+
+
+def scale_note(text: str) -> str:
+    """The scale a table's title or header states ("thousand", "million", "billion"), or ""."""
+    m = _SCALE_NOTE.search(text)
+    return m.group(1).lower() if m else ""
+
+
+def document_scale_note(text: str) -> str:
+    """The scale a document's prose states for its tables: a parenthesised note ("…summarized below (in
+    thousands):", "(in millions, except per-share amounts)"); a figure named in a sentence is not one."""
+    for note in re.findall(r"\(([^()]*)\)", text):
+        if scale_note(note):
+            return scale_note(note)
+    return ""
+
+
+def scaled(cell: str, scale: str, label: str, head: str) -> str:
+    """`cell` with the table's scale said ("7,111 thousand") unless it has one, is a percentage, or is a figure per
+    something (the row or column says "per")."""
+    if not scale or _SCALED_ALREADY.search(cell) or _PER.search(label) or _PER.search(head):
+        return cell
+    return f"{cell} {scale}"
+
+
 @dataclass(frozen=True)
 class Cell:
     start: int  # in the row line

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.candidates import candidates_from_hits
 from assistant.question import read_question, what_noun
 from assistant.retrieval import keep_strong, rrf
 from assistant.scoring import PREFIX, names_missing, present_terms
 from assistant.spans import pick_value, quick_kinds, spans_in
-from assistant.tables import label_column, pick_columns, split_cells
+from assistant.tables import label_column, pick_columns, scaled, split_cells
 from assistant.text import content_terms, numbers_in, question_terms, years_in
+from assistant.types import Chunk, Hit
 
 
 @pytest.mark.parametrize("question, kinds", [
@@ -236,3 +238,33 @@ def test_fusion_keeps_each_retrievers_best_hits():
     top = [cid for cid, _ in keep_strong(fused, [lexical, vector], k=5)[:5]]
     assert {"L1", "L2", "L3", "x0", "x1"} <= set(top) or {"L1", "x0"} <= set(top)
     assert "L1" in top and "x0" in top
+
+
+def _chunk(text: str, kind: str = "text", start: int = 0, **extra) -> Chunk:
+    return Chunk(id=f"c{start}", text=text, source="/reports/depot.md", doc_id="d", title="Depot accounts",
+                 date=None, kind=kind, start=start, end=start + len(text), offsets=((0, start),), **extra)
+
+
+def test_a_table_row_knows_the_scale_its_table_or_document_states():
+    header = "| Item | 2025 | 2024 |"
+    row = _chunk(f"{header}\n| Fuel purchases | 7,111 | 6,165 |", "table_row", 100, header=header,
+                 row_offset=len(header) + 1)
+    note = _chunk("The depot's running costs are summarised below (in thousands of euros):", start=40)
+    sentence = _chunk("Fuel prices rose by 12 million euros a year across the region.", start=400)
+    assert [c.scale for c in candidates_from_hits([Hit(row, 1.0, 1), Hit(sentence, 0.5, 2)])][0] == ""
+    assert candidates_from_hits([Hit(row, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "thousand"
+    titled = header.replace("Item", "Item ($ in millions)")
+    row_m = _chunk(f"{titled}\n| Fuel purchases | 7.1 | 6.2 |", "table_row", 100, header=titled,
+                   row_offset=len(titled) + 1)
+    assert candidates_from_hits([Hit(row_m, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "million"  # its own first
+
+
+@pytest.mark.parametrize("cell, label, head, said", [
+    ("7,111", "Fuel purchases", "2025", "7,111 thousand"),
+    ("(64)", "Losses", "2025", "(64) thousand"),
+    ("12.5%", "Share of costs", "2025", "12.5%"),
+    ("$1.20", "Dividend per share", "2025", "$1.20"),
+    ("$3 million", "Grant", "2025", "$3 million"),
+])
+def test_a_cell_is_said_in_its_tables_scale(cell, label, head, said):
+    assert scaled(cell, "thousand", label, head) == said
