@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .tables import document_scale_note, scale_note
+from .tables import document_scale_note, table_scale
 from .text import sentence_spans
 from .types import Chunk, Hit
 
@@ -82,7 +82,7 @@ def _table_scale(chunk: Chunk, notes: dict[str, list[tuple[int, str]]]) -> str:
     """A row's scale: its table's title or header says it, else the document's nearest note."""
     if chunk.kind != "table_row":
         return ""
-    own = scale_note(chunk.text[: chunk.row_offset])
+    own = table_scale(chunk.header, chunk.table_title)
     near = sorted(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start))
     return own or (near[0][1] if near else "")
 

@@ -41,7 +41,7 @@ from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored, names_missing
 from .spans import Span, pos_tags, spans_in
-from .tables import is_numeric, label_column, split_cells
+from .tables import is_numeric, label_column, split_cells, table_scale
 from .text import content_terms, stem, stopwords, years_in
 
 BOUNDS_FILE = Path(__file__).with_name("data") / "compute.json"
@@ -153,7 +153,6 @@ _SCALES = {"thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6, "billion":
            "trillion": Decimal(10) ** 12}
 _SCALE_ALIASES = {"k": "thousand", "'000": "thousand", "000s": "thousand", "000": "thousand", "m": "million",
                   "mn": "million", "bn": "billion"}
-_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b", re.I)
 _NUMBER = re.compile(
     r"^\s*(?P<neg>[-−–])?\s*(?P<cur>US\$|[$€£¥₹]|[A-Z]{3}(?=\s?[\d(]))?\s*(?P<neg2>[-−–])?\s*"
     r"(?P<paren>\()?\s*"
@@ -203,15 +202,6 @@ def read_figure(text: str, table_scale: str = "") -> Figure | None:
     scale = _SCALE_ALIASES.get(scale, scale) or table_scale
     places = len(digits.split(".")[1]) if "." in digits else 0
     return Figure(t, number, unit, scale, places, word)
-
-
-def table_scale(*texts: str) -> str:
-    """The scale a table states for its figures ("(Dollars in millions)", "€ million", "$'000"), or ""."""
-    for text in texts:
-        m = _TABLE_SCALE.search(text or "")
-        if m:
-            return (m.group(1) or "thousand").lower()
-    return ""
 
 
 # -- 2. the operands ---------------------------------------------------------------------------------------------
@@ -800,22 +790,14 @@ def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, n
 NOT_COMPUTED = "Not computed"
 
 
-_STATED_SCALE = re.compile(r"\bin\s+(thousands|millions|billions)\b", re.I)
-
-
-def _with_document_scale(ops: list[Operand], hits) -> list[Operand]:
-    """Table cells whose table states no scale take the one their document states in words ("(in thousands)",
-    "dollars in millions"): reports give it once, above or beside the table, not in every header."""
+def _with_document_scale(ops: list[Operand]) -> list[Operand]:
+    """Table cells whose table states no scale take the one their document states in words ("(in thousands)"):
+    reports give it once, above or beside the table, not in every header (`Candidate.scale`)."""
     from dataclasses import replace
 
-    stated = {}
-    for h in hits:
-        m = _STATED_SCALE.search(h.chunk.text)
-        if m and h.chunk.doc_id not in stated:
-            stated[h.chunk.doc_id] = m.group(1).lower().rstrip("s")
-    return [replace(o, figure=replace(o.figure, scale=stated[o.candidate.chunk.doc_id]))
-            if o.candidate.is_row and not o.figure.scale and o.figure.unit != "%" and o.candidate.chunk.doc_id in stated
-            else o for o in ops]
+    return [replace(o, figure=replace(o.figure, scale=o.candidate.scale))
+            if o.candidate.is_row and not o.figure.scale and o.figure.unit != "%" and o.candidate.scale else o
+            for o in ops]
 
 
 def _adjective_total(text: str, op: Operation) -> bool:
@@ -920,7 +902,7 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
         return found
     if _unnamed(q, found):
         return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation
-    found = _with_document_scale(found, hits or [])
+    found = _with_document_scale(found)
     result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
     if isinstance(result, Refusal):
         return result

@@ -15,26 +15,31 @@ from .text import content_terms, years_in
 _NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[^\W\d_]{4,12})$")
 
 
-# How reports state the scale their tables' figures are in: "(in thousands)", "($ in millions)", "(Dollars in
-# Millions)", "(amounts in thousands)", "expressed in thousands of U.S. dollars".
-_SCALE_NOTE = re.compile(r"\bin\s+(thousand|million|billion)s?\b", re.I)
+# How a table's title or header states the scale of its figures: "(Dollars in millions)", "€ million", "$'000".
+_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b", re.I)
+# How a document's prose states it for its tables: in a note ("(in thousands)", "(in millions, except per-share
+# amounts)", "(All amounts expressed in thousands of U.S. dollars)") or a sentence ("All figures are in millions of
+# euros.")
+_PROSE_SCALE = re.compile(r"\([^()]*\bin\s+(thousand|million|billion)s?\b[^()]*\)|\bin\s+(thousand|million|billion)s\b",
+                          re.I)
 _SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|bn|mn|[mk])\b", re.I)
 _PER = re.compile(r"\bper\b", re.I)  # a figure per share, per employee…: never in the table's scale
 
 
-def scale_note(text: str) -> str:
-    """The scale a table's title or header states ("thousand", "million", "billion"), or ""."""
-    m = _SCALE_NOTE.search(text)
-    return m.group(1).lower() if m else ""
+def table_scale(*texts: str) -> str:
+    """The scale a table's title or header states for its figures ("thousand", "million", …), or ""."""
+    for text in texts:
+        m = _TABLE_SCALE.search(text or "")
+        if m:
+            return (m.group(1) or "thousand").lower()
+    return ""
 
 
 def document_scale_note(text: str) -> str:
-    """The scale a document's prose states for its tables: a parenthesised note ("…summarized below (in
-    thousands):", "(in millions, except per-share amounts)"); a figure named in a sentence is not one."""
-    for note in re.findall(r"\(([^()]*)\)", text):
-        if scale_note(note):
-            return scale_note(note)
-    return ""
+    """The scale a document's prose states for its tables ("…summarized below (in thousands):", "All figures are in
+    millions of euros."); a figure a sentence names ("rose by $2 million") is not one."""
+    m = _PROSE_SCALE.search(text)
+    return (m.group(1) or m.group(2)).lower() if m else ""
 
 
 def scaled(cell: str, scale: str, label: str, head: str) -> str:

@@ -257,6 +257,8 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
     row_m = _chunk(f"{titled}\n| Fuel purchases | 7.1 | 6.2 |", "table_row", 100, header=titled,
                    row_offset=len(titled) + 1)
     assert candidates_from_hits([Hit(row_m, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "million"  # its own first
+    stated = _chunk("All figures are in millions of euros. Fuel rose by 2 thousand litres.", start=60)
+    assert candidates_from_hits([Hit(row, 1.0, 1), Hit(stated, 0.5, 2)])[0].scale == "million"
 
 
 @pytest.mark.parametrize("cell, label, head, said", [
