@@ -124,12 +124,17 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
 
     def nearness(s: Span) -> tuple[bool, int, int, int]:
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
+        return (second_choice(s), min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0),
+                s.start)
+
+    def second_choice(s: Span) -> bool:
+        # a date of the other kind than the one asked
         other_time = s.label == "DATE" and time != "" and (time == "point") == is_stretch_of_time(sentence, s)
         # a name sharing a word with a name the question gives is the one it asks about ("Watt's partner" → not
         # "James Watt"), a title it merely shares is not ("the duke" → "Duke William II")
         named = s.label in NAME_LABELS and bool(set(content_terms(s.text)) & q_names)
         # a stretch of time stands for a count only when the sentence has no count ("3,100 people" before "18 months")
-        return (other_time or named or s.label not in wants, min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0), s.start)
+        return other_time or named or s.label not in wants
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 

@@ -43,9 +43,9 @@ def document_scale_note(text: str) -> str:
 
 
 def scaled(cell: str, scale: str, label: str, head: str) -> str:
-    """`cell` with the table's scale said ("7,111 thousand") unless it has one, is a percentage, or is a figure per
-    something (the row or column says "per")."""
-    if not scale or _SCALED_ALREADY.search(cell) or _PER.search(label) or _PER.search(head):
+    """`cell` with the table's scale said ("7,111 thousand") when it is a figure that has none, no percentage and
+    no figure per something (the row or column says "per")."""
+    if not scale or not is_numeric(cell) or _SCALED_ALREADY.search(cell) or _PER.search(label) or _PER.search(head):
         return cell
     return f"{cell} {scale}"
 
