@@ -251,7 +251,7 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
                  row_offset=len(header) + 1)
     note = _chunk("The depot's running costs are summarised below (in thousands of euros):", start=40)
     sentence = _chunk("Fuel prices rose by 12 million euros a year across the region.", start=400)
-    assert [c.scale for c in candidates_from_hits([Hit(row, 1.0, 1), Hit(sentence, 0.5, 2)])][0] == ""
+    assert candidates_from_hits([Hit(row, 1.0, 1), Hit(sentence, 0.5, 2)])[0].scale == ""  # a figure, no note
     assert candidates_from_hits([Hit(row, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "thousand"
     titled = header.replace("Item", "Item ($ in millions)")
     row_m = _chunk(f"{titled}\n| Fuel purchases | 7.1 | 6.2 |", "table_row", 100, header=titled,
