@@ -83,8 +83,10 @@ def _table_scale(chunk: Chunk, notes: dict[str, list[tuple[int, str]]]) -> str:
     if chunk.kind != "table_row":
         return ""
     own = table_scale(chunk.header, chunk.table_title)
-    near = sorted(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start))
-    return own or (near[0][1] if near else "")
+    if own:
+        return own
+    near = min(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start), default=None)
+    return near[1] if near else ""
 
 
 def chunk_candidates(chunk: Chunk, rank: int, scale: str = "") -> list[Candidate]:

