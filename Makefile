@@ -44,7 +44,7 @@ TATQA_SAMPLE := 30
 EVAL_OUT := .eval-out
 
 # Gates a little below the level each held-out set reached (eval/REPORT.md, Dec 2026, latest gated runs): the seed test
-# split 0.589 accuracy / 0.811 citation recall / 0.36 abstention recall; the second collection 0.456 / 0.739 / 0.50;
+# split 0.577 accuracy / 0.795 citation recall / 0.36 abstention recall; the second collection 0.456 / 0.739 / 0.50;
 # the SQuAD sample F1 0.393, cite_ok 0.656, unanswerable abstained 0.273, answerable wrongly abstained 0.167; the
 # TAT-QA sample span F1 0.526, cite_ok 0.750, arithmetic EM 0.662 (0.636 on a 40-excerpt sample not studied while
 # building computed answers).

@@ -25,11 +25,6 @@ CLAUSE_DEPS = {"ROOT", "ccomp", "advcl", "relcl", "xcomp", "csubj", "pcomp"}
 # Openers that turn a fragment into "the previous question, but with ...".
 ELLIPSIS_OPENERS = re.compile(r"^\s*(?:(?:and|but|so|also)\s+)?(?:(?:what|how)\s+about|what\s+of)\s+", re.I)
 LEADING_CONJUNCTION = re.compile(r"^\s*(?:and|but|so|also)\b[\s,]*", re.I)
-# A year given relative to the previous question's: "the year before", "a year earlier", "the following year". General
-# English (the words of the two directions), not a topic's vocabulary.
-_EARLIER, _LATER = r"before|earlier|previous|prior|preceding", r"after|later|next|following"
-RELATIVE_YEAR = re.compile(rf"^(?:in\s+)?(?:(?:the|a|one)\s+year\s+(?P<a>{_EARLIER}|{_LATER})"
-                           rf"|the\s+(?P<b>{_EARLIER}|{_LATER})\s+year)$", re.I)
 
 def nlp():
     """The spaCy pipeline, whole (the parse is needed), loaded on first use and once per process (0.25 s)."""
@@ -228,11 +223,6 @@ def _fill_ellipsis(question: str, previous: str) -> str:
     if not fragment:
         return ""
     out, changed = previous, False
-
-    relative = RELATIVE_YEAR.match(fragment)
-    if relative:  # "And the year before?": every year of the previous question, one earlier (or later)
-        step = -1 if re.fullmatch(_EARLIER, relative.group("a") or relative.group("b"), re.I) else 1
-        return YEAR.sub(lambda m: str(int(m.group(0)) + step), previous) if YEAR.search(previous) else ""
 
     years = YEAR.findall(fragment)
     if years:

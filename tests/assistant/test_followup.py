@@ -57,18 +57,6 @@ def test_an_ellipsis_swaps_the_year_into_the_previous_question(question):
     assert after("What was Brightwater Kayaks' revenue in 2024?", question) == "What was Brightwater Kayaks' revenue in 2023?"
 
 
-@pytest.mark.parametrize("question, year", [
-    ("And the year before?", "2023"), ("and a year earlier?", "2023"), ("What about the previous year?", "2023"),
-    ("And in the following year?", "2025"), ("And a year later?", "2025"),
-])
-def test_a_year_relative_to_the_previous_question_moves_its_years(question, year):
-    assert after("What was Brightwater Kayaks' revenue in 2024?", question) == \
-        f"What was Brightwater Kayaks' revenue in {year}?"
-    assert after("How many boats did it sell from March to June 2024 and in 2022?", question).endswith(
-        f"{year} and in {int(year) - 2}?")
-    assert after("Who founds kayak firms?", question) == question  # no year to move: left as asked
-
-
 def test_an_ellipsis_swaps_a_name_a_phrase_or_a_noun():
     assert after("What was Brightwater Kayaks' revenue in 2024?", "what about Velmora Water?") == \
         "What was Velmora Water's revenue in 2024?"
