@@ -134,10 +134,10 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
-    def nearness(s: Span) -> tuple[bool, int, int, int]:
+    def nearness(s: Span) -> tuple[bool, int, int, int, int]:
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
-        return (second_choice(s), min(in_span, default=_FAR), min((abs(a - s.start) for a in anchors), default=0),
-                s.start)
+        return (second_choice(s), -len(_counted(sentence, s) & q_terms), min(in_span, default=_FAR),
+                min((abs(a - s.start) for a in anchors), default=0), s.start)
 
     def second_choice(s: Span) -> bool:
         # a date of the other kind than the one asked
@@ -149,6 +149,24 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
         return other_time or named or s.label not in wants
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
+
+
+def _counted(sentence: str, span: Span) -> frozenset[str]:
+    """The terms of what a figure counts or measures: its noun and that noun's "of" phrase ("1.864 million tons of
+    ferroalloys" → ton, ferroalloy), not the phrases joined to it by "and". Of two figures, the one counting what
+    the question names is the one it asks for."""
+    if span.label not in FIGURE_LABELS:
+        return frozenset()
+    doc = parsed(sentence)
+    inside = [t for t in doc if span.start <= t.idx < span.end]
+    nouns = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.i > t.i]
+    words = [t for t in inside if t.pos_ in ("NOUN", "PROPN")]
+    for noun in nouns[:1]:
+        words.append(noun)
+        for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"):
+            for thing in (c for c in prep.children if c.dep_ == "pobj"):  # the noun and the words before it
+                words += [t for t in thing.children if t.dep_ in ("compound", "amod") and t.i < thing.i] + [thing]
+    return frozenset(term for t in words for term in content_terms(t.text))
 
 
 @lru_cache(maxsize=2_048)

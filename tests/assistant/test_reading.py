@@ -17,6 +17,13 @@ from assistant.types import Chunk, Hit
 @pytest.mark.parametrize("question, kinds", [
     ("How many lanes does the bridge have?", {"CARDINAL", "QUANTITY"}),
     ("How much did the refit cost?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
+    ("By how much did ticket sales grow?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),  # a rate of change will do
+    ("How much of the orchard was replanted?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
+    ("How much more did the ferry carry in July?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
+    # an amount of a thing, not a percentage
+    ("How much timber did the sawmill sell in 2023?", {"MONEY", "QUANTITY", "CARDINAL"}),
+    ("How much rent does the bakery pay?", {"MONEY", "QUANTITY", "CARDINAL"}),
+    ("How much fresh water did the plant supply?", {"MONEY", "QUANTITY", "CARDINAL"}),
     ("When did the Gannet enter service?", {"DATE", "TIME"}),
     ("Where is the new workshop?", {"GPE", "LOC", "FAC", "ORG"}),
     ("Who founded the club?", {"PERSON", "ORG", "NORP", "GPE"}),
@@ -106,6 +113,11 @@ NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
      "How many days of paid holiday are workers entitled to?", "at least 28 days"),
     ("Over eighteen months the library lent 3,100 books to its first readers.", {"CARDINAL", "QUANTITY"},
      "How many books did the library lend?", "3,100"),
+    # of two figures, the one counting what the question names, though farther from its verb
+    ("Last season the quarry shipped 4,500 tonnes of slate and 9,200 tonnes of granite.", NUMERIC,
+     "How many tonnes of granite did the quarry ship last season?", "9,200 tonnes"),
+    ("Last season the quarry shipped 4,500 tonnes of slate and 9,200 tonnes of granite.", NUMERIC,
+     "How many tonnes of slate did the quarry ship last season?", "4,500 tonnes"),
     # the name the question gives (a part of it) is not its answer, though nearer to the question's words
     ("James Walker founded the bakery with his cousin Robert Hughes in 1998.", {"PERSON"},
      "Who founded the bakery with Walker?", "Robert Hughes"),
