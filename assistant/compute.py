@@ -41,7 +41,7 @@ from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored, names_missing
 from .spans import Span, pos_tags, spans_in
-from .tables import is_numeric, label_column, split_cells, table_scale
+from .tables import is_numeric, label_column, split_cells
 from .text import content_terms, stem, stopwords, years_in
 
 BOUNDS_FILE = Path(__file__).with_name("data") / "compute.json"
@@ -175,7 +175,8 @@ class Figure:
 
 def read_figure(text: str, table_scale: str = "") -> Figure | None:
     """`text` as a Figure: "$(5,625)" → −5625 $, "21.2%" → 21.2 %, "EUR 3.2 million" → 3.2 EUR million,
-    "—" → 0."""
+    "—" → 0. `table_scale`: the scale of the table the cell is in, stated by the table or its document
+    (`Candidate.scale`)."""
     t = text.strip()
     if t.lower() in _DASHES:
         return Figure(t, Decimal(0), "", table_scale, 0)
@@ -199,7 +200,8 @@ def read_figure(text: str, table_scale: str = "") -> Figure | None:
     scale = (m.group("scale") or "").lower()
     if scale == "m" and not m.group("cur") and not unit:  # "0.75 m" is a length; "$5m" is five million
         unit, word, scale = "m", m.group("scale"), ""
-    scale = _SCALE_ALIASES.get(scale, scale) or table_scale
+    # a cell without a scale is in its table's, a percentage never
+    scale = _SCALE_ALIASES.get(scale, scale) or (table_scale if unit != "%" else "")
     places = len(digits.split(".")[1]) if "." in digits else 0
     return Figure(t, number, unit, scale, places, word)
 
@@ -285,11 +287,10 @@ def _row_operands(q: Question, op: Operation, s: Scored, years: list[str]) -> tu
     c = s.candidate
     row, header = split_cells(c.text), split_cells(c.chunk.header)
     label = label_column(row)
-    scale = table_scale(c.chunk.header, c.chunk.table_title)
     name = row[label].text if label < len(row) else ""
     found = []
     for period, i in period_columns(q.text, op, header, row, label):
-        fig = read_figure(row[i].text, scale) if (is_numeric(row[i].text) or row[i].text in _DASHES) else None
+        fig = read_figure(row[i].text, c.scale) if (is_numeric(row[i].text) or row[i].text in _DASHES) else None
         if fig is not None:
             found.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}",
                                  period))
@@ -488,11 +489,10 @@ def _column_operands(scored: list[Scored], phrases: tuple[str, str], bar: float)
             picked.append(best[1])
         if picked[0] == picked[1]:
             return None
-        scale = table_scale(c.chunk.header, c.chunk.table_title)
         name = row[label].text if label < len(row) else ""
         out = []
         for i in picked:
-            fig = read_figure(row[i].text, scale)
+            fig = read_figure(row[i].text, c.scale)
             if fig is None:
                 return None
             out.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}"))
@@ -533,7 +533,7 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
         key = ((c.chunk.doc_id, c.chunk.header) in tables, shared, len(set(content_terms(name)) & set(q.terms)),
                s.score)
         if best is None or key > best[0]:
-            fig = read_figure(row[i].text, table_scale(c.chunk.header, c.chunk.table_title))
+            fig = read_figure(row[i].text, c.scale)
             if fig is not None:
                 head = header[i].text if i < len(header) else ""
                 best = (key, Operand(fig, c, c.start + row[i].start, c.start + row[i].end,
@@ -790,16 +790,6 @@ def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, n
 NOT_COMPUTED = "Not computed"
 
 
-def _with_document_scale(ops: list[Operand]) -> list[Operand]:
-    """Table cells whose table states no scale take the one their document states in words ("(in thousands)"):
-    reports give it once, above or beside the table, not in every header (`Candidate.scale`)."""
-    from dataclasses import replace
-
-    return [replace(o, figure=replace(o.figure, scale=o.candidate.scale))
-            if o.candidate.is_row and not o.figure.scale and o.figure.unit != "%" and o.candidate.scale else o
-            for o in ops]
-
-
 def _adjective_total(text: str, op: Operation) -> bool:
     """"total" before a noun ("the total operating expense"): a table's Total row, or the sum of the figures named."""
     return op.name == "sum" and text[op.start: op.end].lower() == "total" and \
@@ -902,7 +892,6 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
         return found
     if _unnamed(q, found):
         return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation
-    found = _with_document_scale(found)
     result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
     if isinstance(result, Refusal):
         return result

@@ -22,7 +22,7 @@ _TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\
 # euros.")
 _PROSE_SCALE = re.compile(r"\([^()]*\bin\s+(thousand|million|billion)s?\b[^()]*\)|\bin\s+(thousand|million|billion)s\b",
                           re.I)
-_SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|bn|mn|[mk])\b", re.I)
+_SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|trillion|bn|mn|[mk])\b", re.I)
 _PER = re.compile(r"\bper\b", re.I)  # a figure per share, per employee…: never in the table's scale
 
 

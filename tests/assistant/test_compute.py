@@ -226,6 +226,11 @@ def test_figures_are_read_exactly(text, number, unit, scale):
     assert (f.number, f.unit, f.scale) == (number, unit, scale)
 
 
+@pytest.mark.parametrize("cell, scale", [("1,146.2", "thousand"), ("14.5%", ""), ("$2.1 million", "million")])
+def test_a_cell_takes_its_tables_scale_unless_a_percentage_or_scaled(cell, scale):
+    assert read_figure(cell, "thousand").scale == scale
+
+
 def test_llm_mode_gets_the_computed_value_as_a_checked_fact(calc, tmp_path):
     from tests.openai_stub import OpenAIStub
 

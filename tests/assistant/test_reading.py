@@ -279,6 +279,7 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
     ("12.5%", "Share of costs", "2025", "12.5%"),
     ("$1.20", "Dividend per share", "2025", "$1.20"),
     ("$3 million", "Grant", "2025", "$3 million"),
+    ("$1.2 trillion", "Public debt", "2025", "$1.2 trillion"),
     ("Outsourced", "Fuel purchases", "Supplier", "Outsourced"),
 ])
 def test_a_cell_is_said_in_its_tables_scale(cell, label, head, said):
