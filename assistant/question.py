@@ -102,8 +102,6 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     wants = _kind_by_grammar(text)
     if wants is None:
         wants = _kind_by_model(text, embedder) if embedder is not None else frozenset()
-    elif wants == AMOUNTS and _amount_of_a_noun(text):
-        wants = AMOUNTS - {"PERCENT"}
     first = _FIRST_WH.search(text)
     wh = first.group(0).lower() if first else ""
     years = frozenset(years_in(text))
@@ -154,21 +152,6 @@ def what_noun(text: str) -> str:
 
 def _is_verb(text: str, offset: int) -> bool:
     return any(i == offset and pos in ("VERB", "AUX") for i, pos, _ in pos_tags(text))
-
-
-_HOW_MUCH_NOUN = re.compile(r"\bhow\s+much\s+(\w)", re.I)
-
-
-def _amount_of_a_noun(text: str) -> bool:
-    """"How much <noun>" asks for an amount of that thing ("how much revenue", "how much refined silver"), not for a
-    percentage, which "how much did it grow" may ask for."""
-    m = _HOW_MUCH_NOUN.search(text)
-    if not m:
-        return False
-    after = [(pos, tag) for i, pos, tag in pos_tags(text) if i >= m.start(1)][:2]
-    # the noun, or a word describing it first ("how much refined silver"), not "how much more did…"
-    return after[0][0] == "NOUN" or len(after) == 2 and (after[0][0] == "ADJ" or after[0][1] == "VBN") \
-        and after[1][0] == "NOUN"
 
 
 def _kind_by_model(text: str, embedder) -> frozenset[str]:

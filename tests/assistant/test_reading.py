@@ -17,13 +17,6 @@ from assistant.types import Chunk, Hit
 @pytest.mark.parametrize("question, kinds", [
     ("How many lanes does the bridge have?", {"CARDINAL", "QUANTITY"}),
     ("How much did the refit cost?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
-    ("By how much did ticket sales grow?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),  # a rate of change will do
-    ("How much of the orchard was replanted?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
-    ("How much more did the ferry carry in July?", {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}),
-    # an amount of a thing, not a percentage
-    ("How much timber did the sawmill sell in 2023?", {"MONEY", "QUANTITY", "CARDINAL"}),
-    ("How much rent does the bakery pay?", {"MONEY", "QUANTITY", "CARDINAL"}),
-    ("How much fresh water did the plant supply?", {"MONEY", "QUANTITY", "CARDINAL"}),
     ("When did the Gannet enter service?", {"DATE", "TIME"}),
     ("Where is the new workshop?", {"GPE", "LOC", "FAC", "ORG"}),
     ("Who founded the club?", {"PERSON", "ORG", "NORP", "GPE"}),
