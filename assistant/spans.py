@@ -24,7 +24,9 @@ _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mn|m|k)\b)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a currency symbol or ISO code before the figure, or a currency name after it
     ("MONEY", re.compile(rf"(?:{_CURRENCY_SIGN}|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
-    ("PERCENT", re.compile(rf"[+-−]?{NUM}\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
+    # a sign is no hyphen of a range: "27-30%" is one percentage
+    ("PERCENT", re.compile(rf"(?:(?<![\d.,]){NUM}\s?[-–]\s?|(?<![\d.,])[+-−])?{NUM}"
+                           r"\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
     ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
     ("DATE", re.compile(_YEAR)),
@@ -77,20 +79,34 @@ def _pipeline():
 def spans_in(sentence: str) -> tuple[Span, ...]:
     """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
     entity recogniser calls "as high as" a CARDINAL at times) and is whole words ("12p", "3kg", "LL-2291")."""
-    found = [_whole_word(sentence, e.start_char, e.end_char, e.label_) for e in _pipeline()(sentence).ents
+    found = [_whole_word(sentence, e.start_char, _end_of_name(e), e.label_) for e in _pipeline()(sentence).ents
              if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
             end = m.end()
             while end < len(sentence) and sentence[end].isalpha():
                 end += 1
-            found.append(_whole_word(sentence, m.start(), end, label))
+            span = _whole_word(sentence, m.start(), end, label)
+            # the recogniser cut a figure short ("some 27" of "some 27-30%"): the two together, as the pattern says
+            cut = [f for f in found if f.label in FIGURE_LABELS and f.start < span.start < f.end < span.end]
+            if cut and label != "CARDINAL":
+                span = Span(cut[0].start, span.end, label, sentence[cut[0].start:span.end])
+            found.append(span)
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []
     for s in found:
         if not any(s.start < k.end and k.start < s.end for k in kept):
             kept.append(s)
     return tuple(sorted(kept, key=lambda s: s.start))
+
+
+def _end_of_name(entity) -> int:
+    """Where an entity ends, without the stop words or punctuation the recogniser sometimes leaves at its end
+    ("Henry III of" of "Henry III of Castile")."""
+    tokens = list(entity)
+    while len(tokens) > 1 and (tokens[-1].is_stop or tokens[-1].is_punct):
+        tokens.pop()
+    return tokens[-1].idx + len(tokens[-1].text)
 
 
 def names_in(text: str) -> dict[tuple[str, ...], str]:

@@ -164,6 +164,17 @@ def test_spans_do_not_overlap_and_sit_at_their_offsets():
     assert {"DATE", "MONEY", "PERCENT"} <= {x.label for x in spans}
 
 
+@pytest.mark.parametrize("sentence, span, label", [
+    # a range is one percentage, and a figure the recogniser cut short is made whole by the pattern
+    ("The pump's efficiency reaches some 27-30% at full load.", "some 27-30%", "PERCENT"),
+    ("Harbour fees rose -2% to 3%.", "-2%", "PERCENT"),
+    # a name ends at its last word, not at a stop word or a possessive the recogniser kept
+    ("The ferry belongs to Saltmere Lines’s parent.", "Saltmere Lines", "ORG"),
+])
+def test_spans_are_whole_and_end_at_a_word(sentence, span, label):
+    assert (span, label) in {(s.text, s.label) for s in spans_in(sentence)}
+
+
 def test_quick_kinds_without_a_model():
     assert {"PERCENT", "CARDINAL"} <= quick_kinds("Up 8.4% to 1,200")
     assert "PERSON" in quick_kinds("It was founded by Matthias Rook.")
