@@ -146,13 +146,14 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     if len(values) < 2:
         return with_unit(sentence, values[0], q_terms) if values else None
     links = links_to_question(sentence, q_terms)
+    counted = asked_thing(question_text) or q_terms
     q_names = {t for name in names_in(question_text) for t in name}
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
     def nearness(s: Span) -> tuple[bool, int, int, int, int]:
         in_span = [n for start, end, n in links if start < s.end and s.start < end]
-        return (second_choice(s), -len(_counted(sentence, s) & q_terms), min(in_span, default=_FAR),
+        return (second_choice(s), -len(_counted(sentence, s) & counted), min(in_span, default=_FAR),
                 min((abs(a - s.start) for a in anchors), default=0), s.start)
 
     def second_choice(s: Span) -> bool:
@@ -167,6 +168,27 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
 
 
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+", re.I)
+
+
+@lru_cache(maxsize=1024)
+def asked_thing(question: str) -> frozenset[str]:
+    """The terms of what a "how many/much" question counts: the noun phrase after it ("How many tons of ferroalloys
+    did…" → ton, ferroalloy); empty for other questions."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return frozenset()
+    words = []
+    for offset, pos, _ in pos_tags(question):
+        if offset < m.end():
+            continue
+        word = re.match(r"[\w'’-]+", question[offset:])
+        if not word or not (pos in ("NOUN", "PROPN", "ADJ") or word.group(0).lower() == "of"):
+            break
+        words.append(word.group(0))
+    return frozenset(content_terms(" ".join(words)))
+
+
 def _counted(sentence: str, span: Span) -> frozenset[str]:
     """The terms of what a figure counts or measures: its noun and that noun's "of" phrase ("1.864 million tons of
     ferroalloys" → ton, ferroalloy), not the phrases joined to it by "and". Of two figures, the one counting what
@@ -175,9 +197,13 @@ def _counted(sentence: str, span: Span) -> frozenset[str]:
         return frozenset()
     doc = parsed(sentence)
     inside = [t for t in doc if span.start <= t.idx < span.end]
-    nouns = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.i > t.i]
+    if not inside:
+        return frozenset()
+    # the noun it counts: the one its figure modifies ("18 million volumes"), else its own last word ("6 million
+    # tons", "$1.1 million" of "$1.1 million of research expense")
+    outside = [t.head for t in inside if t.dep_ in ("nummod", "quantmod") and t.head.idx >= span.end]
     words = [t for t in inside if t.pos_ in ("NOUN", "PROPN")]
-    for noun in nouns[:1]:
+    for noun in (outside or inside[-1:])[:1]:
         words.append(noun)
         for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"):
             for thing in (c for c in prep.children if c.dep_ == "pobj"):  # the noun and the words before it

@@ -111,6 +111,9 @@ NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
      "How many tonnes of granite did the quarry ship last season?", "9,200 tonnes"),
     ("Last season the quarry shipped 4,500 tonnes of slate and 9,200 tonnes of granite.", NUMERIC,
      "How many tonnes of slate did the quarry ship last season?", "4,500 tonnes"),
+    # … and what a "how many" question counts, of the things it names
+    ("The archive holds 14 reading rooms with over 2 million letters.", NUMERIC,
+     "How many letters are kept in the archive's reading rooms?", "over 2 million"),
     # the name the question gives (a part of it) is not its answer, though nearer to the question's words
     ("James Walker founded the bakery with his cousin Robert Hughes in 1998.", {"PERSON"},
      "Who founded the bakery with Walker?", "Robert Hughes"),
