@@ -79,7 +79,7 @@ def _pipeline():
 def spans_in(sentence: str) -> tuple[Span, ...]:
     """Every typed span of `sentence`, longest first where two overlap. A figure's span holds a figure (the
     entity recogniser calls "as high as" a CARDINAL at times) and is whole words ("12p", "3kg", "LL-2291")."""
-    found = [_whole_word(sentence, e.start_char, _end_of_name(e), e.label_) for e in _pipeline()(sentence).ents
+    found = [_whole_word(sentence, e.start_char, _entity_end(e), e.label_) for e in _pipeline()(sentence).ents
              if e.label_ not in FIGURE_LABELS or any(t.like_num for t in e)]
     for label, pattern in _PATTERNS:
         for m in pattern.finditer(sentence):
@@ -100,9 +100,12 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
     return tuple(sorted(kept, key=lambda s: s.start))
 
 
-def _end_of_name(entity) -> int:
-    """Where an entity ends, without the stop words or punctuation the recogniser sometimes leaves at its end
-    ("Henry III of" of "Henry III of Castile")."""
+def _entity_end(entity) -> int:
+    """Where an entity ends: a name without the stop words or punctuation the recogniser sometimes leaves at its end
+    ("Henry III of" of "Henry III of Castile", "Coeur Mining's"); a figure as found (it may end in a stop word:
+    "several hundred", "about a third")."""
+    if entity.label_ not in NAME_LABELS:
+        return entity.end_char
     tokens = list(entity)
     while len(tokens) > 1 and (tokens[-1].is_stop or tokens[-1].is_punct):
         tokens.pop()

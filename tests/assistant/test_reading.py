@@ -173,6 +173,7 @@ def test_spans_do_not_overlap_and_sit_at_their_offsets():
     ("Harbour fees rose -2% to 3%.", "-2%", "PERCENT"),
     # a name ends at its last word, not at a stop word or a possessive the recogniser kept
     ("The ferry belongs to Saltmere Lines’s parent.", "Saltmere Lines", "ORG"),
+    ("Above several hundred horsepower the turbine wins.", "several hundred", "CARDINAL"),  # a figure stays whole
 ])
 def test_spans_are_whole_and_end_at_a_word(sentence, span, label):
     assert (span, label) in {(s.text, s.label) for s in spans_in(sentence)}
