@@ -25,7 +25,7 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # a currency symbol or ISO code before the figure, or a currency name after it
     ("MONEY", re.compile(rf"(?:{_CURRENCY_SIGN}|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
     # a sign is no hyphen of a range: "27-30%" is one percentage
-    ("PERCENT", re.compile(rf"(?:(?<![\d.,]){NUM}\s?[-–]\s?|(?<![\d.,])[+-−])?{NUM}"
+    ("PERCENT", re.compile(rf"(?:(?<![\d.,]){NUM}\s?[-–]\s?|(?<![\d.,])[+\-−])?{NUM}"
                            r"\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
     ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
@@ -134,9 +134,10 @@ def _whole_word(sentence: str, start: int, end: int, label: str) -> Span:
 
 def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: str = "") -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
-    question (the usual place of the asked value in a sentence that answers it). Nearest in the sentence's grammar
-    first — fewest links in its dependency parse, so the subject of the question's verb beats a name that merely
-    stands next to one of its words — then in characters. A "who" question asks first of all for a person: a
+    question (the usual place of the asked value in a sentence that answers it). Of several figures, first the one
+    counting what the question counts (`asked_thing`, `_counted`: "tons of ferroalloys", not "tons of ore"). Nearest
+    in the sentence's grammar first — fewest links in its dependency parse, so the subject of the question's verb
+    beats a name that merely stands next to one of its words — then in characters. A "who" question asks first of all for a person: a
     person's name wins over an organisation's when the sentence has both. `time` ("point" or "stretch",
     `Question.time`): a date of that kind wins over one of the other ("by what date" → "14 April 2025" before "30
     days"; "how long" → "30 days" before "2019")."""
