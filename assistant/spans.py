@@ -137,10 +137,10 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
     question (the usual place of the asked value in a sentence that answers it). Of several figures, first the one
     counting what the question counts (`asked_thing`, `_counted`: "tons of ferroalloys", not "tons of ore"). Nearest
     in the sentence's grammar first — fewest links in its dependency parse, so the subject of the question's verb
-    beats a name that merely stands next to one of its words — then in characters. A "who" question asks first of all for a person: a
-    person's name wins over an organisation's when the sentence has both. `time` ("point" or "stretch",
-    `Question.time`): a date of that kind wins over one of the other ("by what date" → "14 April 2025" before "30
-    days"; "how long" → "30 days" before "2019")."""
+    beats a name that merely stands next to one of its words — then in characters. A "who" question asks first of
+    all for a person: a person's name wins over an organisation's when the sentence has both. `time` ("point" or
+    "stretch", `Question.time`): a date of that kind wins over one of the other ("by what date" → "14 April 2025"
+    before "30 days"; "how long" → "30 days" before "2019")."""
     if "PERSON" in wants and len(wants) > 1:
         person = pick_value(sentence, frozenset({"PERSON"}), question_text, time)
         if person is not None:
