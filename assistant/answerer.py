@@ -87,11 +87,11 @@ class ExtractiveAnswerer:
         if not q.typed:
             return None
         several = q.per_item if q.numeric else q.plural  # a plural noun alone asks for one figure ("the sales")
-        spans = all_values(c.text, q.wants, q.text) if several else []
+        spans = all_values(c.text, q) if several else []
         if len(spans) > 1:  # several asked, several found: all of them, from the first to the last
             text = ", ".join(s.text for s in spans)
             return Value(text, c.start + spans[0].start, c.start + spans[-1].end, text, "span")
-        span = pick_value(c.text, q.wants, q.text, q.time)
+        span = pick_value(c.text, q)
         if span is None:
             return None
         return Value(span.text, c.start + span.start, c.start + span.end, span.text, "span")

