@@ -14,10 +14,10 @@ import numpy as np
 from .candidates import Candidate, candidates_from_hits
 from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
-from .question import Question, read_question
+from .question import TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
-from .tables import pick_columns, scaled, split_cells
+from .tables import header_years, label_column, pick_columns, scaled, split_cells
 from .types import Answer, Hit
 
 ABSTAIN_TEXT = "The documents don't say."
@@ -83,7 +83,8 @@ class ExtractiveAnswerer:
 
     def value(self, q: Question, c: Candidate) -> Value | None:
         if c.is_row:
-            return self._cell(q, c)
+            asks_periods = q.plural and q.wants and q.wants <= TIMES  # "Which years does the table give X for?"
+            return (self._periods(c) if asks_periods else None) or self._cell(q, c)
         if not q.typed:
             return None
         several = q.per_item if q.numeric else q.plural  # a plural noun alone asks for one figure ("the sales")
@@ -95,6 +96,20 @@ class ExtractiveAnswerer:
         if span is None:
             return None
         return Value(span.text, c.start + span.start, c.start + span.end, span.text, "span")
+
+    def _periods(self, c: Candidate) -> Value | None:
+        """The years heading a row's figures, in the table's order (each header naming one year), citing those
+        figures."""
+        row, header = split_cells(c.text), split_cells(c.chunk.header)
+        label = label_column(row)
+        columns = [i for i, cell in enumerate(row) if i != label and cell.text and i < len(header)
+                   and len(header_years(header[i].text)) == 1]
+        years = list(dict.fromkeys(next(iter(header_years(header[i].text))) for i in columns))
+        if len(years) < 2:
+            return None
+        text = ", ".join(years)
+        first, last = row[columns[0]], row[columns[-1]]
+        return Value(text, c.start + first.start, c.start + last.end, f"{text} ({row[label].text})", "span")
 
     def _cell(self, q: Question, c: Candidate) -> Value | None:
         row = split_cells(c.text)

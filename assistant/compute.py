@@ -41,7 +41,7 @@ from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored, names_missing
 from .spans import Span, pos_tags, spans_in
-from .tables import is_numeric, label_column, split_cells
+from .tables import FISCAL_YEAR, header_years, is_numeric, label_column, split_cells
 from .text import content_terms, stem, stopwords, years_in
 
 BOUNDS_FILE = Path(__file__).with_name("data") / "compute.json"
@@ -76,6 +76,8 @@ BOUNDS = Bounds.load()  # read where used, so the fit can try others
 _CHANGE_WORDS = (r"change[sd]?|difference|differ|increase[sd]?|decrease[sd]?|growth|grow|grew|decline[sd]?|rise|rose|"
                  r"risen|fall|fell|fallen|drop(?:ped)?|variance|movement|(?:go|goes|went|gone)\s+(?:up|down)")
 # (not "gain" or "loss": nouns of a report, "income (loss)")
+_SUPERLATIVES = r"highest|largest|greatest|biggest|most|lowest|smallest|least|fewest"
+_SUPERLATIVE = re.compile(rf"\b(?:{_SUPERLATIVES})\b", re.I)  # "which year … the largest": one row's periods
 _OPERATIONS: list[tuple[str, re.Pattern]] = [
     ("percent_change", re.compile(
         rf"\bpercent(?:age)?\s+(?:point\s+)?(?:{_CHANGE_WORDS})\b|\b(?:{_CHANGE_WORDS})\s+(?:\w+\s+){{0,2}}in\s+"
@@ -86,7 +88,8 @@ _OPERATIONS: list[tuple[str, re.Pattern]] = [
                          r"\b(?:percentage|proportion|share|fraction)\s+of\b.+\b(?:in|of|out\s+of|to|within)\s+"
                          r"(?:the\s+)?total\b", re.I)),
     ("ratio", re.compile(r"\bratio\s+(?:of|between)\b", re.I)),
-    ("compare", re.compile(r"\bwhich\b.*\b(?:higher|larger|greater|bigger|more|lower|smaller|less|fewer)\b|"
+    ("compare", re.compile(r"\bwhich\b.*\b(?:higher|larger|greater|bigger|more|lower|smaller|less|fewer|"
+                           rf"{_SUPERLATIVES}|exceed(?:s|ed)?|above|below|over|under)\b|"
                            r"\b(?:higher|larger|greater|bigger|lower|smaller)\s*[,:]?\s*(?:\w+\s+){0,4}or\b", re.I)),
     ("difference", re.compile(rf"\b(?:{_CHANGE_WORDS})\b|\bhow\s+(?:much|many)\s+(?:more|less|fewer|\w+er)\b|"
                               r"\bby\s+how\s+much\b", re.I)),
@@ -110,6 +113,25 @@ class Operation:
     name: str  # percent_change | share | ratio | compare | average | difference | sum
     start: int  # where its word is in the question
     end: int
+
+
+# A figure the question compares with ("less than 170 million", "exceed $5 million"): "which years…" asks for the
+# periods whose figure is beyond it.
+_BOUND = re.compile(r"\b(?:(?:less|more|greater|lower|higher|larger|smaller|fewer|bigger)\s+than|exceed(?:s|ed)?|above|"
+                    r"below|over|under)\s*(?P<figure>(?:US\$|[$€£¥₹]|(?-i:[A-Z]{3})\s?)?\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:%|[^\W\d_]+))?)", re.I)
+_PLURAL_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s\b", re.I)
+
+
+def stated_bound(text: str) -> tuple[Figure, bool] | None:
+    """The figure a question compares the periods' figures with, and whether it asks for those below it."""
+    m = _BOUND.search(text)
+    if not m:
+        return None
+    said = _PLURAL_SCALE.sub(r"\1", m.group("figure")).strip()  # "15,000 thousands" is 15,000 thousand
+    if re.fullmatch(r"(?:1[5-9]|20)\d{2}", said.split(" ")[0]):
+        return None  # a year: "over 2019 levels" is no figure to compare with
+    figure = read_figure(said)
+    return (figure, bool(_LOWER.search(m.group(0)))) if figure is not None else None
 
 
 def read_operation(text: str) -> Operation | None:
@@ -230,23 +252,18 @@ class Refusal:
     operands: list[Operand] = field(default_factory=list)
 
 
-_FY = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)
 _RANGE = re.compile(r"\b((?:19|20)\d{2})\s*(?:-|–|to|through|until)\s*((?:19|20)\d{2})\b", re.I)
 
 
 def periods_named(text: str) -> list[str]:
     """The years a text names, in the order named; "FY19" is 2019."""
     found = [(m.start(), m.group(1)) for m in re.finditer(r"\b(1[5-9]\d{2}|20\d{2})\b", text)]
-    found += [(m.start(), "20" + m.group(1)) for m in _FY.finditer(text)]
+    found += [(m.start(), "20" + m.group(1)) for m in FISCAL_YEAR.finditer(text)]
     out: list[str] = []
     for _, y in sorted(found):
         if y not in out:
             out.append(y)
     return out
-
-
-def _header_years(head: str) -> set[str]:
-    return set(years_in(head)) | {"20" + y for y in _FY.findall(head)}
 
 
 def period_columns(question: str, op: Operation, header: list, row: list, label: int) -> list[tuple[str, int]]:
@@ -256,8 +273,8 @@ def period_columns(question: str, op: Operation, header: list, row: list, label:
     columns = [i for i, c in enumerate(row) if i != label and c.text and i < len(header)]
     heads = {i: header[i].text for i in columns}
     q_low = question.lower()
-    literal = [(q_low.find(h.lower()), i) for i, h in heads.items() if len(h) >= 4 and _header_years(h)
-               and h.lower() in q_low and h.strip() not in _header_years(h)]
+    literal = [(q_low.find(h.lower()), i) for i, h in heads.items() if len(h) >= 4 and header_years(h)
+               and h.lower() in q_low and h.strip() not in header_years(h)]
     if len(literal) >= 2:  # headers such as "2018/2019" named as written
         return sorted(((heads[i], i) for _, i in literal), key=lambda p: _period_key(p[0]))
     years = periods_named(question)
@@ -266,19 +283,19 @@ def period_columns(question: str, op: Operation, header: list, row: list, label:
             years += [str(y) for y in range(int(a), int(b) + 1) if str(y) not in years]
     out = []
     for y in years:
-        exact = [i for i in columns if _header_years(heads[i]) == {y}]
-        holding = exact or [i for i in columns if y in _header_years(heads[i])]
+        exact = [i for i in columns if header_years(heads[i]) == {y}]
+        holding = exact or [i for i in columns if y in header_years(heads[i])]
         if len(holding) == 1:
             out.append((y, holding[0]))
     if not years:
-        out = [(heads[i], i) for i in columns if len(_header_years(heads[i])) == 1]
-        if op.name not in ("sum", "average") and len(out) != 2:
+        out = [(heads[i], i) for i in columns if len(header_years(heads[i])) == 1]
+        if op.name not in ("sum", "average", "compare") and len(out) != 2:
             return []
     return sorted(out, key=lambda p: _period_key(p[0]))
 
 
 def _period_key(period: str) -> tuple:
-    ys = sorted(_header_years(period))
+    ys = sorted(header_years(period))
     return (ys[-1] if ys else "", period)
 
 
@@ -294,7 +311,7 @@ def _row_operands(q: Question, op: Operation, s: Scored, years: list[str]) -> tu
         if fig is not None:
             found.append(Operand(fig, c, c.start + row[i].start, c.start + row[i].end, f"{name}, {header[i].text}",
                                  period))
-    have = {y for o in found for y in _header_years(o.period)}
+    have = {y for o in found for y in header_years(o.period)}
     return found, [y for y in years if y not in have]
 
 
@@ -525,7 +542,7 @@ def _row_by_label(q: Question, scored: list[Scored], words: set[str], years: lis
             continue
         cols = [i for i, cell in enumerate(row) if i != label and (is_numeric(cell.text))]
         if years:
-            cols = [i for i in cols if i < len(header) and _header_years(header[i].text) & set(years)]
+            cols = [i for i in cols if i < len(header) and header_years(header[i].text) & set(years)]
         if not cols:
             continue
         # the column whose header the question names most ("points"), else the first (a table's current period)
@@ -667,6 +684,8 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, resco
         found = _period_operands(q, op, scored, model)
         if found is not None and not (isinstance(found, list) and len(found) < 2):
             return found
+    if op.name == "compare" and (stated_bound(q.text) or _SUPERLATIVE.search(q.text[op.start:op.end])):
+        return None  # the periods of one row compared with each other or with a figure: no two things named
     found = _entity_operands(q, op, scored, model, rescore, similar)
     if found is None and op.name in ("difference", "percent_change"):
         return _from_to_operands(q, scored, model, years)  # later minus earlier: "to" minus "from"
@@ -714,8 +733,10 @@ def _trimmed(number: Decimal, least: int, most: int = 2) -> str:
     return text
 
 
-def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | Refusal:
-    """Exact decimal arithmetic over the operands (time order for a change: the later minus the earlier)."""
+def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple[Figure, bool] | None = None
+            ) -> Result | Refusal:
+    """Exact decimal arithmetic over the operands (time order for a change: the later minus the earlier); a
+    comparison with a `bound` (`stated_bound`) keeps the periods beyond it."""
     why = _compatible(ops)
     if why:
         return Refusal(op.name, why, ops)
@@ -728,7 +749,7 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
     name = op.name
     if name in ("difference", "percent_change") and len(ops) > 2:
         ops, nums, texts = [ops[0], ops[-1]], [nums[0], nums[-1]], [texts[0], texts[-1]]
-    if name in ("difference", "percent_change") and len(ops) == 2 and all(_header_years(o.period) for o in ops):
+    if name in ("difference", "percent_change") and len(ops) == 2 and all(header_years(o.period) for o in ops):
         new, old, tn, to = nums[1], nums[0], texts[1], texts[0]  # periods come in time order: later − earlier
     else:
         new, old, tn, to = nums[0], nums[-1], texts[0], texts[-1]
@@ -753,19 +774,42 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | 
         mean = sum(nums, Decimal(0)) / len(nums)
         return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
                        word=word)
+    if name == "compare" and bound is not None:
+        return _beyond(ops, *bound)
     if name == "compare":
         hi = max(range(len(ops)), key=lambda i: nums[i])
         lo = min(range(len(ops)), key=lambda i: nums[i])
         pick = lo if lower else hi
-        years = _header_years(ops[pick].period)
-        winner = next(iter(years)) if len(years) == 1 else (ops[pick].period or ops[pick].label)
+        winner = _period_name(ops[pick])
         sign = "<" if pick == lo else ">"
         others = [t for i, t in enumerate(texts) if i != pick]
         return Result(winner, f"{texts[pick]} {sign} {', '.join(others)}", name)
     return Refusal(name, f"the operation {name} is not known", ops)
 
 
-_LOWER = re.compile(r"\b(?:lower|smaller|less|fewer|least|lowest|smallest)\b", re.I)
+_LOWER = re.compile(r"\b(?:lower|smaller|less|fewer|least|lowest|smallest|fewest|below|under)\b", re.I)
+
+
+def _beyond(ops: list[Operand], bound: Figure, below: bool) -> Result:
+    """The periods whose figure is beyond `bound` ("less than 170 million": 162.2 million, not 191.9 million), each
+    figure and the bound compared at their scales."""
+    limit = _absolute(bound)
+    kept = [o for o in ops if (_absolute(o.figure) < limit if below else _absolute(o.figure) > limit)]
+    periods = [_period_name(o) for o in kept]
+    sign = "<" if below else ">"
+    formula = ", ".join(f"{o.figure.text}{f' {o.figure.scale}' if o.figure.scale else ''}"
+                        f" {sign if o in kept else ('≥' if below else '≤')} {bound.text}" for o in ops)
+    return Result(", ".join(periods) if periods else f"none of {', '.join(_period_name(o) for o in ops)}", formula,
+                  "compare")
+
+
+def _absolute(figure: Figure) -> Decimal:
+    return figure.number * _SCALES.get(figure.scale, Decimal(1))
+
+
+def _period_name(o: Operand) -> str:
+    years = header_years(o.period)
+    return next(iter(years)) if len(years) == 1 else (o.period or o.label)
 
 
 def _amount(number: Decimal, places: int, unit: str, scale: str, formula: str, name: str,
@@ -813,7 +857,13 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     asked = "how much " if re.search(r"how\s+much", said, re.I) else ""  # "by how much" → "how much"
     # "how much heavier": the adjective names what is compared (weight), so the question stays whole
     whole = adjective_total or bool(re.search(r"\w+er$", said)) and not re.search(r"(?:more|less|fewer)$", said)
-    text = (q.text[: op.start] + asked + q.text[op.end:]).strip() if not whole else q.text
+    bound = _BOUND.search(q.text) if op.name == "compare" else None
+    if bound:  # the periods of a row compared with a figure: the row is looked up by the question without it
+        text = (q.text[: bound.start()] + q.text[bound.end():]).strip()
+    elif not whole:
+        text = (q.text[: op.start] + asked + q.text[op.end:]).strip()
+    else:
+        text = q.text
     text = re.sub(r"^(\W*\w+(?:\s+(?:is|was|are|were))?\s+(?:the\s+)?)(?:in|of|for)\s+", r"\1", text, flags=re.I)
     if not content_terms(text) or not hits:
         return None
@@ -892,7 +942,7 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
         return found
     if _unnamed(q, found):
         return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation
-    result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
+    result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])), bound=stated_bound(q.text))
     if isinstance(result, Refusal):
         return result
     score = {id(s.candidate): s.score for s in scored}

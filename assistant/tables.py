@@ -26,6 +26,14 @@ _SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|trillion|bn|mn|[m
 _PER = re.compile(r"\bper\b", re.I)  # a figure per share, per employee…: never in the table's scale
 
 
+FISCAL_YEAR = re.compile(r"\bFY\s?'?(\d{2})\b", re.I)  # "FY19" is 2019
+
+
+def header_years(head: str) -> set[str]:
+    """The years a column header names: "Fiscal Year Ended August 31, 2019" → {"2019"}, "FY19" → {"2019"}."""
+    return set(years_in(head)) | {"20" + y for y in FISCAL_YEAR.findall(head)}
+
+
 def table_scale(*texts: str) -> str:
     """The scale a table's title or header states for its figures ("thousand", "million", …), or ""."""
     for text in texts:

@@ -138,6 +138,29 @@ def test_a_comparison_of_two_columns_or_a_pair_in_prose(calc, question, value, o
     _operands_cited_exactly(ans)
 
 
+@pytest.mark.parametrize("question, value, operands", [
+    # a superlative over all of a row's years, not only two of them
+    ("In which year were the most croissants sold?", "2024", ["88,400", "86,100", "90,725"]),
+    ("In which year did the bakery sell the fewest sourdough loaves?", "2022", ["41,200", "45,950", "52,310"]),
+    # the years whose figure is beyond one the question states, each at its scale (EUR thousand vs EUR million)
+    ("In which years were more than 120 wedding cakes sold?", "2023, 2024", ["112", "131", "127"]),
+    ("In which year did revenue exceed EUR 1.2 million?", "2024", ["1,146.2", "1,452.4"]),
+    ("In which year were revenues below 1,200 thousand?", "2023", ["1,146.2", "1,452.4"]),
+])
+def test_the_years_of_a_row_compared(calc, question, value, operands):
+    ans = calc.ask(question)
+    assert ans.value == value, ans.text
+    assert [o["text"] for o in ans.operands] == operands
+    _operands_cited_exactly(ans)
+
+
+def test_the_years_a_row_gives_figures_for(calc):
+    ans = calc.ask("For which years does the report give the number of croissants sold?")
+    assert ans.value == "2022, 2023, 2024", ans.text
+    source = Path(ans.citations[0].source).read_text(encoding="utf-8")
+    assert source[ans.citations[0].span_start : ans.citations[0].span_end] == "88,400 | 86,100 | 90,725"
+
+
 def test_a_change_the_documents_state_is_answered_with_its_figure(calc):
     """No two figures to combine, but the sentence after the one about the ferry states the change itself."""
     ans = calc.ask("By how much did the harbour ferry's ridership fall in 2024?")
