@@ -110,7 +110,7 @@ SYMBOL = {"difference": "−", "sum": "+"}
 
 @dataclass(frozen=True)
 class Operation:
-    name: str  # percent_change | share | ratio | compare | average | difference | sum
+    name: str  # percent_change | share | ratio | compare | average | difference | sum | count
     start: int  # where its word is in the question
     end: int
 
@@ -119,6 +119,7 @@ class Operation:
 # periods whose figure is beyond it.
 _BOUND = re.compile(r"\b(?:(?:less|more|greater|lower|higher|larger|smaller|fewer|bigger)\s+than|exceed(?:s|ed)?|above|"
                     r"below|over|under)\s*(?P<figure>(?:US\$|[$€£¥₹]|(?-i:[A-Z]{3})\s?)?\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:%|[^\W\d_]+))?)", re.I)
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
 _PLURAL_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s\b", re.I)
 
 
@@ -136,6 +137,8 @@ def stated_bound(text: str) -> tuple[Figure, bool] | None:
 
 def read_operation(text: str) -> Operation | None:
     """The operation `text` asks for, or None (a lookup, a name, a reason…)."""
+    if (m := _HOW_MANY.search(text)) and stated_bound(text):  # "How many years did sales exceed $5 million?"
+        return Operation("count", m.start(), m.end())
     if not _ASKS_FIGURE.search(text):
         return None
     if (m := _ASKS_REASON.search(text)) and m.start() < min((p.search(text).start() for _, p in _OPERATIONS
@@ -289,7 +292,7 @@ def period_columns(question: str, op: Operation, header: list, row: list, label:
             out.append((y, holding[0]))
     if not years:
         out = [(heads[i], i) for i in columns if len(header_years(heads[i])) == 1]
-        if op.name not in ("sum", "average", "compare") and len(out) != 2:
+        if op.name not in ("sum", "average", "compare", "count") and len(out) != 2:
             return []
     return sorted(out, key=lambda p: _period_key(p[0]))
 
@@ -680,11 +683,13 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, resco
     if _adjective_total(q.text, op) and _labels_total(scored):
         return None  # the table's own Total row answers it
     years = periods_named(q.text)
-    if len(years) >= 2 or (not years and op.name in ("difference", "percent_change", "average", "sum", "compare")):
+    if len(years) >= 2 or (not years and op.name in ("difference", "percent_change", "average", "sum", "compare",
+                                                     "count")):
         found = _period_operands(q, op, scored, model)
         if found is not None and not (isinstance(found, list) and len(found) < 2):
             return found
-    if op.name == "compare" and (stated_bound(q.text) or _SUPERLATIVE.search(q.text[op.start:op.end])):
+    if op.name == "count" or op.name == "compare" and (stated_bound(q.text)
+                                                       or _SUPERLATIVE.search(q.text[op.start:op.end])):
         return None  # the periods of one row compared with each other or with a figure: no two things named
     found = _entity_operands(q, op, scored, model, rescore, similar)
     if found is None and op.name in ("difference", "percent_change"):
@@ -774,8 +779,8 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple
         mean = sum(nums, Decimal(0)) / len(nums)
         return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
                        word=word)
-    if name == "compare" and bound is not None:
-        return _beyond(ops, *bound)
+    if name in ("compare", "count") and bound is not None:
+        return _beyond(ops, *bound, count=name == "count")
     if name == "compare":
         hi = max(range(len(ops)), key=lambda i: nums[i])
         lo = min(range(len(ops)), key=lambda i: nums[i])
@@ -790,15 +795,17 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple
 _LOWER = re.compile(r"\b(?:lower|smaller|less|fewer|least|lowest|smallest|fewest|below|under)\b", re.I)
 
 
-def _beyond(ops: list[Operand], bound: Figure, below: bool) -> Result:
-    """The periods whose figure is beyond `bound` ("less than 170 million": 162.2 million, not 191.9 million), each
-    figure and the bound compared at their scales."""
+def _beyond(ops: list[Operand], bound: Figure, below: bool, count: bool = False) -> Result:
+    """The periods whose figure is beyond `bound` ("less than 170 million": 162.2 million, not 191.9 million), or
+    how many they are (`count`), each figure and the bound compared at their scales."""
     limit = _absolute(bound)
     kept = [o for o in ops if (_absolute(o.figure) < limit if below else _absolute(o.figure) > limit)]
     periods = [_period_name(o) for o in kept]
     sign = "<" if below else ">"
     formula = ", ".join(f"{o.figure.text}{f' {o.figure.scale}' if o.figure.scale else ''}"
                         f" {sign if o in kept else ('≥' if below else '≤')} {bound.text}" for o in ops)
+    if count:
+        return Result(str(len(kept)), formula, "count", Decimal(len(kept)))
     return Result(", ".join(periods) if periods else f"none of {', '.join(_period_name(o) for o in ops)}", formula,
                   "compare")
 
@@ -962,5 +969,5 @@ def refusal_note(refusal: Refusal) -> str:
     """What the answer says when the asked computation was not made."""
     what = {"percent_change": "the percentage change", "share": "the share", "ratio": "the ratio",
             "compare": "the comparison", "average": "the average", "difference": "the difference",
-            "sum": "the total"}.get(refusal.operation, "it")
+            "sum": "the total", "count": "the count"}.get(refusal.operation, "it")
     return f"{NOT_COMPUTED} ({what}): {refusal.reason}."

@@ -440,18 +440,19 @@ def tatqa_em_f1(prediction: list[str], pred_scale: str, gold_answer, answer_type
 _SCALE_WORDS = re.compile(r"\b(thousands?|millions?|billions?|per\s?cent|percent)\b|%", re.I)
 
 
-def tat_prediction(text: str, value: str | None, answer_type: str) -> tuple[list[str], str]:
+def tat_prediction(text: str, value: str | None, answer_type: str, kind: str = "") -> tuple[list[str], str]:
     """An answer of the assistant → (predicted spans, predicted scale) for the TAT-QA metric.
 
-    The scale is read from the answer text ("thousand", "million", "billion"; "%", "percent" → percent), and the
-    scale words leave the spans (the official metric multiplies a number by its scale; "3 million" with scale
-    million would count twice). The official metric takes a model's list of spans; the assistant gives one string,
-    so for a multi-span question it is split on ", ", ";", " and " and line breaks (the metric sorts the spans, so
-    their order does not matter)."""
+    The scale is read from the answer text ("thousand", "million", "billion"; "%", "percent" → percent) — for a
+    computed answer from its value, not from the figures its formula combines — and the scale words leave the spans
+    (the official metric multiplies a number by its scale; "3 million" with scale million would count twice). The
+    official metric takes a model's list of spans; the assistant gives one string, so for a multi-span question it
+    is split on ", ", ";", " and " and line breaks (the metric sorts the spans, so their order does not matter)."""
     plain = strip_markers(text)
     raw = strip_markers(value) if value else plain
     scale = ""
-    m = _SCALE_WORDS.search(plain) or _SCALE_WORDS.search(raw)
+    # "2018 ($162.2 million < 170 million) [1]" is a year; a cell's scale may be in its header ("22.9 (Margin (%))")
+    m = _SCALE_WORDS.search(raw) if kind == "computed" else _SCALE_WORDS.search(plain) or _SCALE_WORDS.search(raw)
     if m:
         word = m.group(0).lower()
         scale = "percent" if (word == "%" or "cent" in word) else word.rstrip("s")

@@ -146,6 +146,8 @@ def test_a_comparison_of_two_columns_or_a_pair_in_prose(calc, question, value, o
     ("In which years were more than 120 wedding cakes sold?", "2023, 2024", ["112", "131", "127"]),
     ("In which year did revenue exceed EUR 1.2 million?", "2024", ["1,146.2", "1,452.4"]),
     ("In which year were revenues below 1,200 thousand?", "2023", ["1,146.2", "1,452.4"]),
+    # … or how many they are
+    ("How many years did the bakery sell over 45,000 sourdough loaves?", "2", ["41,200", "45,950", "52,310"]),
 ])
 def test_the_years_of_a_row_compared(calc, question, value, operands):
     ans = calc.ask(question)

@@ -131,6 +131,12 @@ def test_tatqa_official_em_and_f1(text, gold, answer_type, scale, expected):
 def test_tatqa_reads_the_value_and_the_scale_from_the_text():
     assert metrics.tat_prediction("Revenue was $3,100 thousand in 2020 [1]", "$3,100", "span") == (["$3,100"], "thousand")
     assert metrics.tat_prediction("Lisbon, Porto; and Faro", None, "multi-span") == (["Lisbon", "Porto", "Faro"], "")
+    # a computed answer's scale is its value's, not that of the figures its formula compares
+    assert metrics.tat_prediction("2023 (€1.1 million < €1.5 million) [1][2]", "2023", "span", "computed") == \
+        (["2023"], "")
+    assert metrics.tat_prediction("0.4 million (€1.5 million − €1.1 million) [1][2]", "0.4 million", "arithmetic",
+                                  "computed") == (["0.4"], "million")
+    assert metrics.tat_prediction("12.5 (Margin (%), 2023) [1]", "12.5", "span", "cell") == (["12.5"], "percent")
     assert metrics.tatqa_em_f1([], "", ["x"], "span", "") == (0.0, 0.0)
 
 
