@@ -79,10 +79,10 @@ def _scale_notes(hits: list[Hit]) -> dict[str, list[tuple[int, str]]]:
 
 
 def _table_scale(chunk: Chunk, notes: dict[str, list[tuple[int, str]]]) -> str:
-    """A row's scale: its table's title or header says it, else the document's nearest note."""
+    """A row's scale: its table's header (either line of it) or title says it, else the document's nearest note."""
     if chunk.kind != "table_row":
         return ""
-    own = table_scale(chunk.header, chunk.table_title)
+    own = table_scale(chunk.header, chunk.subheader, chunk.table_title)
     if own:
         return own
     near = min(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start), default=None)

@@ -15,8 +15,11 @@ from .text import content_terms, years_in
 _NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[^\W\d_]{4,12})$")
 
 
-# How a table's title or header states the scale of its figures: "(Dollars in millions)", "€ million", "$'000".
-_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b", re.I)
+# How a table's title or header states the scale of its figures: "(Dollars in millions)", "€ million", "$'000",
+# "2019 €m", "£bn".
+_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b|"
+                          r"(?<=[$€£¥])\s?(?P<short>mn|m|bn|k)\b", re.I)
+_SHORT_SCALE = {"m": "million", "mn": "million", "bn": "billion", "k": "thousand"}
 # How a document's prose states it for its tables: in a note ("(in thousands)", "(in millions, except per-share
 # amounts)", "(All amounts expressed in thousands of U.S. dollars)") or a sentence ("All figures are in millions of
 # euros.")
@@ -35,11 +38,12 @@ def header_years(head: str) -> set[str]:
 
 
 def table_scale(*texts: str) -> str:
-    """The scale a table's title or header states for its figures ("thousand", "million", …), or ""."""
+    """The scale a table's title or header states for its figures ("thousand", "million", …), or "": the first of
+    `texts` that states one."""
     for text in texts:
         m = _TABLE_SCALE.search(text or "")
         if m:
-            return (m.group(1) or "thousand").lower()
+            return (m.group(1) or _SHORT_SCALE.get((m.group("short") or "k").lower())).lower()
     return ""
 
 

@@ -55,8 +55,8 @@ def _table_title(lines: list[tuple[int, str]], first_row: int) -> tuple[int, str
     return above[-1] if above else None
 
 
-def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str]]:
-    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header)."""
+def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str, str]]:
+    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header, subheader)."""
     lines = _line_spans(doc.body.text)
     out = []
     i = 0
@@ -70,6 +70,7 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
         if j - i >= 2:
             title = _table_title(lines, i)
             header_pos, header = lines[i]
+            subheader = "\n".join(_subheader([row for _, row in lines[i + 1 : j]]))
             pieces: list[tuple[int, str]] = ([title] if title else []) + [(header_pos, header)]
             for row_pos, row in lines[i + 1 : j]:
                 if _TABLE_SEPARATOR.match(row.strip()):
@@ -83,8 +84,21 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
                     breaks += [(len(text) + t, s) for t, s in doc.body.slice(pos, pos + len(line)).breaks]
                     text += line
                 title_text = _LEADING_SYMBOLS.sub("", title[1].strip()) if title else ""
-                out.append((text, tuple(breaks), row_offset, title_text, header.strip()))
+                out.append((text, tuple(breaks), row_offset, title_text, header.strip(), subheader))
         i = j
+    return out
+
+
+def _subheader(rows: list[str]) -> list[str]:
+    """The rows under a table's header up to its first row holding a figure: a header's second line, such as a
+    note of the figures' scale or currency ("| (In thousands) | $ | $ |"); none when the first row holds one."""
+    out = []
+    for row in rows:
+        if _TABLE_SEPARATOR.match(row.strip()):
+            continue
+        if any(ch.isdigit() for ch in row):
+            break
+        out.append(row.strip())
     return out
 
 
@@ -138,13 +152,13 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
     pending = []
     for start, text in _text_chunks(doc, chunk_size, chunk_overlap):
         body = doc.body.slice(start, start + len(text))
-        pending.append(("text", text, body.breaks, 0, "", "", _lead(doc.body.text, start)))
-    for text, breaks, row_offset, title, header in table_rows(doc):
+        pending.append(("text", text, body.breaks, 0, "", "", "", _lead(doc.body.text, start)))
+    for text, breaks, row_offset, title, header, subheader in table_rows(doc):
         if len(text) > MAX_ROW_CHUNK_CHARS:  # no table row: its text is in the text chunks, in bounded pieces
             continue
-        pending.append(("table_row", text, breaks, row_offset, title, header, ""))
+        pending.append(("table_row", text, breaks, row_offset, title, header, subheader, ""))
     chunks = []
-    for kind, text, breaks, row_offset, title, header, lead in pending:
+    for kind, text, breaks, row_offset, title, header, subheader, lead in pending:
         start = breaks[0][1]
         end = breaks[-1][1] + (len(text) - breaks[-1][0])
         # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its
@@ -165,6 +179,7 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
                 file_hash=doc.file_hash,
                 table_title=title,
                 header=header,
+                subheader=subheader,
                 row_offset=row_offset,
                 lead=lead,
             )

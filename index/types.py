@@ -42,6 +42,9 @@ class Chunk:
     chunk_count: int = 0
     table_title: str = ""
     header: str = ""
+    # for table rows: the table's rows between its header and its first row with a figure, a second header line
+    # ("| (In thousands) | $ | $ |"), one per line
+    subheader: str = ""
     row_offset: int = 0  # for table rows: where the row itself starts in `text`
     lead: str = ""  # the line or sentence just before the chunk in its document: context for its first sentence
 

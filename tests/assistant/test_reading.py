@@ -292,6 +292,14 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
     assert candidates_from_hits([Hit(row_m, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "million"  # its own first
     stated = _chunk("All figures are in millions of euros. Fuel rose by 2 thousand litres.", start=60)
     assert candidates_from_hits([Hit(row, 1.0, 1), Hit(stated, 0.5, 2)])[0].scale == "million"
+    # the header's second line says it, with no note retrieved; or a currency sign with a short scale ("€m")
+    under = _chunk(f"{header}\n| Fuel purchases | 7,111 | 6,165 |", "table_row", 100, header=header,
+                   subheader="| (In thousands) | € | € |", row_offset=len(header) + 1)
+    assert candidates_from_hits([Hit(under, 1.0, 1), Hit(sentence, 0.5, 2)])[0].scale == "thousand"
+    short = header.replace("2025", "2025 €m")
+    row_short = _chunk(f"{short}\n| Fuel purchases | 7.1 | 6.2 |", "table_row", 100, header=short,
+                       row_offset=len(short) + 1)
+    assert candidates_from_hits([Hit(row_short, 1.0, 1)])[0].scale == "million"
 
 
 @pytest.mark.parametrize("cell, label, head, said", [

@@ -36,6 +36,17 @@ def test_table_rows_become_nodes_with_title_and_header():
     assert text[peru.source_offset(peru.row_offset) : peru.end] == "| Peru | 3,300 | $8.9 B |"
 
 
+def test_a_tables_second_header_line_is_kept_with_each_row():
+    text = ("| Harbour dues | 2025 | 2024 |\n|---|---|---|\n| (In thousands of kroner) | kr | kr |\n"
+            "| Mooring | 1,410 | 1,288 |\n| Pilotage | 932 | 880 |\n| (Unaudited) |  |  |\n| Cranes | 77 | 70 |\n")
+    rows = [c for d in build_documents(SourceText("/t/dues.md", text, "h")) for c in chunk_document(d)
+            if c.kind == "table_row"]
+    by_label = {r.text.splitlines()[-1].split("|")[1].strip(): r for r in rows}
+    # the rows above the first figure, not a figure-free row further down
+    assert {r.subheader for r in rows} == {"| (In thousands of kroner) | kr | kr |"}
+    assert by_label["Cranes"].subheader == by_label["Mooring"].subheader
+
+
 def test_chunk_ids_depend_on_content():
     a = chunk_document(build_documents(SourceText("/t/a.txt", "Alpha beta gamma. Delta.", "h1"))[0])
     b = chunk_document(build_documents(SourceText("/t/a.txt", "Alpha beta gamma. Delta.", "h2"))[0])
