@@ -780,6 +780,8 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple
         return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
                        word=word)
     if name in ("compare", "count") and bound is not None:
+        if any((o.figure.unit == "%") != (bound[0].unit == "%") for o in ops):  # "exceed 20%": percentages only
+            return Refusal(name, f"{bound[0].text} and {texts[0]} are in different units", ops)
         return _beyond(ops, *bound, count=name == "count")
     if name == "compare":
         hi = max(range(len(ops)), key=lambda i: nums[i])

@@ -178,6 +178,11 @@ def test_figures_of_something_the_question_does_not_name_are_not_combined(calc):
     assert ans.kind != "computed", ans.text
 
 
+def test_a_percentage_bound_is_not_compared_with_amounts(calc):
+    ans = calc.ask("In which years did the bakery sell more than 50% croissants?")
+    assert ans.kind != "computed" and NOT_COMPUTED in ans.text and "different units" in ans.text
+
+
 @pytest.mark.parametrize("question, why", [
     ("How much did the paint used by the harbour workshop rise in the first quarter?", "different units"),
     ("How much did the city's debt change from 2023 to 2024?", "different scales"),  # million and billion
