@@ -133,7 +133,8 @@ def what_noun(text: str) -> str:
     m = _WHAT.search(text)
     if not m or m.start() != _FIRST_WH.search(text).start():  # "why …, which …": the question asks why
         return ""
-    words = list(re.finditer(r"[\w'’-]+", m.group(1)))
+    # a figure or year in the phrase qualifies it, it doesn't name the kind: "the 2019 revenue" asks for money
+    words = [w for w in re.finditer(r"[\w'’-]+", m.group(1)) if not any(ch.isdigit() for ch in w.group(0))]
     if words and words[0].group(0).lower() in _AUX:
         if words[0].group(0).lower() not in _COPULAS:
             return ""

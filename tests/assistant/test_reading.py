@@ -43,6 +43,7 @@ def test_which_noun_questions_are_typed_by_the_model(real_embedder):
     ("Which company runs the ferry?", "company"),  # the verb after the noun is not part of it
     ("What was the total revenue in 2019?", "total revenue"),
     ("What was Harbourline's operating margin?", "operating margin"),
+    ("What was the 2024 ferry revenue?", "ferry revenue"),  # a year qualifies the noun, it doesn't name the kind
     ("What did the council decide?", ""),  # "the council" is the subject: it says nothing of the answer's kind
     ("What does the warranty cover?", ""),
     ("What is a tariff?", ""),
