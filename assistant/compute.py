@@ -118,7 +118,8 @@ class Operation:
 # A figure the question compares with ("less than 170 million", "exceed $5 million"): "which years…" asks for the
 # periods whose figure is beyond it.
 _BOUND = re.compile(r"\b(?:(?:less|more|greater|lower|higher|larger|smaller|fewer|bigger)\s+than|exceed(?:s|ed)?|above|"
-                    r"below|over|under)\s*(?P<figure>(?:US\$|[$€£¥₹]|(?-i:[A-Z]{3})\s?)?\s*\d[\d,]*(?:\.\d+)?(?:\s*(?:%|[^\W\d_]+))?)", re.I)
+                    r"below|over|under)\s*(?P<figure>(?:US\$|[$€£¥₹]|(?-i:[A-Z]{3})\s?)?\s*"
+                    r"\d[\d,]*(?:\.\d+)?(?:\s*(?:%|[^\W\d_]+))?)", re.I)
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
 _PLURAL_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s\b", re.I)
 
@@ -866,7 +867,7 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     asked = "how much " if re.search(r"how\s+much", said, re.I) else ""  # "by how much" → "how much"
     # "how much heavier": the adjective names what is compared (weight), so the question stays whole
     whole = adjective_total or bool(re.search(r"\w+er$", said)) and not re.search(r"(?:more|less|fewer)$", said)
-    bound = _BOUND.search(q.text) if op.name == "compare" else None
+    bound = _BOUND.search(q.text) if op.name in ("compare", "count") else None
     if bound:  # the periods of a row compared with a figure: the row is looked up by the question without it
         text = (q.text[: bound.start()] + q.text[bound.end():]).strip()
     elif not whole:

@@ -93,7 +93,8 @@ def score_squad(q: formats.BenchQuestion, pred: Prediction, doc_text: str) -> di
 
 def score_tatqa(q: formats.BenchQuestion, pred: Prediction, doc_text: str) -> dict:
     place = place_scores(q, pred, doc_text)
-    spans, scale = metrics.tat_prediction(pred.text, pred.value, q.answer_type, pred.kind) if not pred.abstained else ([], "")
+    spans, scale = (metrics.tat_prediction(pred.text, pred.value, q.answer_type, pred.kind) if not pred.abstained
+                    else ([], ""))
     em, f1 = metrics.tatqa_em_f1(spans, scale, q.answers if q.answer_type in ("span", "multi-span") else q.answers[0],
                                  q.answer_type, q.scale)
     plain = metrics.strip_markers(pred.text)
