@@ -18,6 +18,7 @@ from .question import TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
 from .tables import header_years, label_column, pick_columns, scaled, split_cells
+from .text import years_in
 from .types import Answer, Hit
 
 ABSTAIN_TEXT = "The documents don't say."
@@ -137,7 +138,7 @@ class ExtractiveAnswerer:
         for s in scored:
             if s is best or s.score < max(self.model.threshold, best.score * CONFLICT_RATIO):
                 continue
-            if not _other_source(s.candidate, best.candidate):
+            if not _other_source(s.candidate, best.candidate) or not _same_years(q, s.candidate):
                 continue
             v = self.value(q, s.candidate)
             if v is None or _figure(v.text) in seen or not _figure(v.text):
@@ -173,6 +174,12 @@ def _other_source(a: Candidate, b: Candidate) -> bool:
     if a.chunk.doc_id != b.chunk.doc_id:
         return True
     return a.is_row and b.is_row and (a.chunk.table_title, a.chunk.header) != (b.chunk.table_title, b.chunk.header)
+
+
+def _same_years(q: Question, c: Candidate) -> bool:
+    """A passage speaks of the years the question names (in its words, or its table's header or title): a figure
+    for another year, or for no year, is no disagreement about the one asked ("2026 est." vs a table of last year's)."""
+    return not q.years or bool(q.years & set(years_in(f"{c.text} {c.previous} {c.chunk.header}")))
 
 
 def _figure(text: str) -> str:

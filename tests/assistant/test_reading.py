@@ -314,3 +314,25 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
 ])
 def test_a_cell_is_said_in_its_tables_scale(cell, label, head, said):
     assert scaled(cell, "thousand", label, head) == said
+
+
+def _row(doc: str, header: str, row: str) -> Chunk:
+    text = f"{header}\n{row}"
+    return Chunk(id=f"{doc}{header}", text=text, source=f"/reports/{doc}.md", doc_id=doc, title=doc, date=None,
+                 kind="table_row", start=0, end=len(text), offsets=((0, 0),), header=header,
+                 row_offset=len(header) + 1)
+
+
+def test_a_figure_for_another_year_is_no_disagreement(real_embedder):
+    from assistant.answerer import ExtractiveAnswerer
+    from assistant.scoring import Scored
+
+    answerer = ExtractiveAnswerer(real_embedder)
+    q = answerer.read("What is Larkfield's estimated honey yield in 2026?")
+    outlook = _row("outlook", "| Apiary | 2026 est. (kg) |", "| Larkfield | 1,240 |")
+    harvest = _row("outlook", "| Apiary | Honey yield (kg) |", "| Larkfield | 1,105 |")  # another table, no year
+    press = _row("press", "| Apiary | 2026 (kg) |", "| Larkfield | 1,300 |")  # another source, the same year
+    hits = [Hit(chunk, 1.0, n) for n, chunk in enumerate((outlook, harvest, press), start=1)]
+    scored = [Scored(c, 0.6, ()) for c in candidates_from_hits(hits)]
+    rivals = answerer._disagreeing(q, scored[0], answerer.value(q, scored[0].candidate), scored)
+    assert [v.text for _, v in rivals] == ["1,300"]
