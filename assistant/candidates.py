@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .tables import document_scale_note, table_scale
+from index.language import prose_scale
+
+from .tables import table_scale
 from .text import sentence_spans
 from .types import Chunk, Hit
 
@@ -72,17 +74,19 @@ def _scale_notes(hits: list[Hit]) -> dict[str, list[tuple[int, str]]]:
     notes: dict[str, list[tuple[int, str]]] = {}
     for hit in hits:
         if hit.chunk.kind != "table_row":
-            note = document_scale_note(hit.chunk.text)
+            note = prose_scale(hit.chunk.text)
             if note:
                 notes.setdefault(hit.chunk.source, []).append((hit.chunk.start, note))
     return notes
 
 
 def _table_scale(chunk: Chunk, notes: dict[str, list[tuple[int, str]]]) -> str:
-    """A row's scale: its table's header (either line of it) or title says it, else the document's nearest note."""
+    """A row's scale: its table's header (either line of it) or title says it, else the document's prose nearest the
+    table (found at ingest), else the nearest retrieved passage that states one (an index written before
+    `Chunk.document_scale`; a table line's note in a text chunk)."""
     if chunk.kind != "table_row":
         return ""
-    own = table_scale(chunk.header, chunk.subheader, chunk.table_title)
+    own = table_scale(chunk.header, chunk.subheader, chunk.table_title) or chunk.document_scale
     if own:
         return own
     near = min(notes.get(chunk.source, []), key=lambda n: abs(n[0] - chunk.start), default=None)

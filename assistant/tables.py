@@ -20,11 +20,6 @@ _NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[
 _TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b|"
                           r"(?<=[$€£¥])\s?(?P<short>mn|m|bn|k)\b", re.I)
 _SHORT_SCALE = {"m": "million", "mn": "million", "bn": "billion", "k": "thousand"}
-# How a document's prose states it for its tables: in a note ("(in thousands)", "(in millions, except per-share
-# amounts)", "(All amounts expressed in thousands of U.S. dollars)") or a sentence ("All figures are in millions of
-# euros.")
-_PROSE_SCALE = re.compile(r"\([^()]*\bin\s+(thousand|million|billion)s?\b[^()]*\)|\bin\s+(thousand|million|billion)s\b",
-                          re.I)
 _SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|trillion|bn|mn|[mk])\b", re.I)
 _PER = re.compile(r"\bper\b", re.I)  # a figure per share, per employee…: never in the table's scale
 
@@ -45,13 +40,6 @@ def table_scale(*texts: str) -> str:
         if m:
             return (m.group(1) or _SHORT_SCALE.get((m.group("short") or "k").lower())).lower()
     return ""
-
-
-def document_scale_note(text: str) -> str:
-    """The scale a document's prose states for its tables ("…summarized below (in thousands):", "All figures are in
-    millions of euros."); a figure a sentence names ("rose by $2 million") is not one."""
-    m = _PROSE_SCALE.search(text)
-    return (m.group(1) or m.group(2)).lower() if m else ""
 
 
 def scaled(cell: str, scale: str, label: str, head: str) -> str:

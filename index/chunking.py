@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from .documents import DocumentPart, is_title_like
+from .language import prose_scale
 from .sentences import split_sentences
 from .types import Chunk, map_offset
 
@@ -55,9 +56,12 @@ def _table_title(lines: list[tuple[int, str]], first_row: int) -> tuple[int, str
     return above[-1] if above else None
 
 
-def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str, str]]:
-    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header, subheader)."""
+def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str, str, str]]:
+    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header, subheader,
+    the scale the document's prose states nearest the table)."""
     lines = _line_spans(doc.body.text)
+    notes = [(pos, pos + len(line), scale) for pos, line in lines
+             if not line.lstrip().startswith("|") and (scale := prose_scale(line))]
     out = []
     i = 0
     while i < len(lines):
@@ -71,6 +75,7 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
             title = _table_title(lines, i)
             header_pos, header = lines[i]
             subheader = "\n".join(_subheader([row for _, row in lines[i + 1 : j]]))
+            note = _nearest_note(notes, lines[i][0], lines[j - 1][0] + len(lines[j - 1][1]))
             pieces: list[tuple[int, str]] = ([title] if title else []) + [(header_pos, header)]
             for row_pos, row in lines[i + 1 : j]:
                 if _TABLE_SEPARATOR.match(row.strip()):
@@ -84,9 +89,14 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
                     breaks += [(len(text) + t, s) for t, s in doc.body.slice(pos, pos + len(line)).breaks]
                     text += line
                 title_text = _LEADING_SYMBOLS.sub("", title[1].strip()) if title else ""
-                out.append((text, tuple(breaks), row_offset, title_text, header.strip(), subheader))
+                out.append((text, tuple(breaks), row_offset, title_text, header.strip(), subheader, note))
         i = j
     return out
+
+
+def _nearest_note(notes: list[tuple[int, int, str]], start: int, end: int) -> str:
+    """The scale stated by the note line (start, end, scale) nearest the table at [start, end), above or below it."""
+    return min(notes, key=lambda n: start - n[1] if n[1] <= start else n[0] - end, default=(0, 0, ""))[2]
 
 
 def _subheader(rows: list[str]) -> list[str]:
@@ -152,13 +162,13 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
     pending = []
     for start, text in _text_chunks(doc, chunk_size, chunk_overlap):
         body = doc.body.slice(start, start + len(text))
-        pending.append(("text", text, body.breaks, 0, "", "", "", _lead(doc.body.text, start)))
-    for text, breaks, row_offset, title, header, subheader in table_rows(doc):
+        pending.append(("text", text, body.breaks, 0, "", "", "", "", _lead(doc.body.text, start)))
+    for text, breaks, row_offset, title, header, subheader, note in table_rows(doc):
         if len(text) > MAX_ROW_CHUNK_CHARS:  # no table row: its text is in the text chunks, in bounded pieces
             continue
-        pending.append(("table_row", text, breaks, row_offset, title, header, subheader, ""))
+        pending.append(("table_row", text, breaks, row_offset, title, header, subheader, note, ""))
     chunks = []
-    for kind, text, breaks, row_offset, title, header, subheader, lead in pending:
+    for kind, text, breaks, row_offset, title, header, subheader, note, lead in pending:
         start = breaks[0][1]
         end = breaks[-1][1] + (len(text) - breaks[-1][0])
         # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its
@@ -180,6 +190,7 @@ def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int 
                 table_title=title,
                 header=header,
                 subheader=subheader,
+                document_scale=note,
                 row_offset=row_offset,
                 lead=lead,
             )

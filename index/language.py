@@ -1,5 +1,5 @@
 """The language the collection is read in (English), in one place: the one word tokenizer, the one stemmer, the
-stop-word lists and the month names. Everything that splits, stems or recognises words uses these, so a word the
+stop-word lists, the month names and how prose states the scale of a table's figures. Everything that splits, stems or recognises words uses these, so a word the
 answerer sees is the word BM25 matched; another language means changing this module's data."""
 
 from __future__ import annotations
@@ -97,3 +97,17 @@ def month_pattern(capitalised: bool = False) -> str:
     capitalised: "January", "Jan")."""
     names = sorted(MONTH_NUMBER, key=len, reverse=True)
     return "(?:" + "|".join(n.capitalize() if capitalised else n for n in names) + ")"
+
+
+# -- a table's scale, as prose states it ----------------------------------------------------------------------------
+# In a note ("(in thousands)", "(in millions, except per-share amounts)", "(All amounts expressed in thousands of U.S.
+# dollars)") or a sentence ("All figures are in millions of euros.")
+_PROSE_SCALE = re.compile(r"\([^()]*\bin\s+(thousand|million|billion)s?\b[^()]*\)|\bin\s+(thousand|million|billion)s\b",
+                          re.I)
+
+
+def prose_scale(text: str) -> str:
+    """The scale `text` states for a document's tables ("…summarized below (in thousands):" → "thousand"), or ""; a
+    figure a sentence names ("rose by $2 million") is not one."""
+    m = _PROSE_SCALE.search(text)
+    return (m.group(1) or m.group(2)).lower() if m else ""

@@ -45,6 +45,8 @@ class Chunk:
     # for table rows: the table's rows between its header and its first row with a figure, a second header line
     # ("| (In thousands) | $ | $ |"), one per line
     subheader: str = ""
+    # for table rows: the scale its document's prose states nearest the table ("…below (in thousands):" → "thousand")
+    document_scale: str = ""
     row_offset: int = 0  # for table rows: where the row itself starts in `text`
     lead: str = ""  # the line or sentence just before the chunk in its document: context for its first sentence
 

@@ -293,6 +293,9 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
     assert candidates_from_hits([Hit(row_m, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "million"  # its own first
     stated = _chunk("All figures are in millions of euros. Fuel rose by 2 thousand litres.", start=60)
     assert candidates_from_hits([Hit(row, 1.0, 1), Hit(stated, 0.5, 2)])[0].scale == "million"
+    # the document's prose nearest the table said it (found at ingest), with no note retrieved
+    noted = replace(row, document_scale="million")
+    assert candidates_from_hits([Hit(noted, 1.0, 1), Hit(note, 0.5, 2)])[0].scale == "million"
     # the header's second line says it, with no note retrieved; or a currency sign with a short scale ("€m")
     under = _chunk(f"{header}\n| Fuel purchases | 7,111 | 6,165 |", "table_row", 100, header=header,
                    subheader="| (In thousands) | € | € |", row_offset=len(header) + 1)

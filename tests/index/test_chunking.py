@@ -47,6 +47,20 @@ def test_a_tables_second_header_line_is_kept_with_each_row():
     assert by_label["Cranes"].subheader == by_label["Mooring"].subheader
 
 
+def test_a_table_row_carries_the_scale_its_documents_prose_states_nearest_the_table():
+    text = ("The harbour board's accounts follow. All figures are in millions of kroner.\n\n"
+            "| Harbour dues | 2025 | 2024 |\n|---|---|---|\n| Mooring | 14.1 | 12.9 |\n\n"
+            "Notes on the second table (in thousands of kroner):\n\n"
+            "| Small craft | 2025 | 2024 |\n|---|---|---|\n| Kayak berths | 410 | 388 |\n\n"
+            "| Visitors | 2025 | 2024 |\n|---|---|---|\n| Cruise calls | 31 | 27 |\n")
+    rows = [c for d in build_documents(SourceText("/t/dues.md", text, "h")) for c in chunk_document(d)
+            if c.kind == "table_row"]
+    assert [r.document_scale for r in rows] == ["million", "thousand", "thousand"]
+    plain = [c for d in build_documents(SourceText("/t/p.md", "| A | 2025 |\n|---|---|\n| B | 3 |\n", "h"))
+             for c in chunk_document(d)]
+    assert [c.document_scale for c in plain if c.kind == "table_row"] == [""]  # no prose states one
+
+
 def test_chunk_ids_depend_on_content():
     a = chunk_document(build_documents(SourceText("/t/a.txt", "Alpha beta gamma. Delta.", "h1"))[0])
     b = chunk_document(build_documents(SourceText("/t/a.txt", "Alpha beta gamma. Delta.", "h2"))[0])
