@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .documents import DocumentPart, is_title_like
@@ -56,9 +57,21 @@ def _table_title(lines: list[tuple[int, str]], first_row: int) -> tuple[int, str
     return above[-1] if above else None
 
 
-def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...], int, str, str, str, str]]:
-    """One entry per data row of each pipe table: (node text, breakpoints, row offset, title, header, subheader,
-    the scale the document's prose states nearest the table)."""
+@dataclass(frozen=True)
+class TableRow:
+    """A data row of a pipe table as its chunk's text: the table's title and header lines, then the row."""
+
+    text: str
+    breaks: tuple[tuple[int, int], ...]  # the text's breakpoints into the document (as `Chunk.offsets`)
+    row_offset: int  # where the row itself starts in `text`
+    title: str
+    header: str
+    subheader: str  # the header's second line(s): the rows above the first figure
+    scale: str  # the scale the document's prose states nearest the table
+
+
+def table_rows(doc: DocumentPart) -> list[TableRow]:
+    """One entry per data row of each pipe table."""
     lines = _line_spans(doc.body.text)
     notes = [(pos, pos + len(line), scale) for pos, line in lines
              if not line.lstrip().startswith("|") and (scale := prose_scale(line))]
@@ -89,7 +102,7 @@ def table_rows(doc: DocumentPart) -> list[tuple[str, tuple[tuple[int, int], ...]
                     breaks += [(len(text) + t, s) for t, s in doc.body.slice(pos, pos + len(line)).breaks]
                     text += line
                 title_text = _LEADING_SYMBOLS.sub("", title[1].strip()) if title else ""
-                out.append((text, tuple(breaks), row_offset, title_text, header.strip(), subheader, note))
+                out.append(TableRow(text, tuple(breaks), row_offset, title_text, header.strip(), subheader, note))
         i = j
     return out
 
@@ -159,40 +172,22 @@ def _lead(text: str, start: int) -> str:
 
 
 def chunk_document(doc: DocumentPart, chunk_size: int = 120, chunk_overlap: int = 24) -> list[Chunk]:
-    pending = []
-    for start, text in _text_chunks(doc, chunk_size, chunk_overlap):
-        body = doc.body.slice(start, start + len(text))
-        pending.append(("text", text, body.breaks, 0, "", "", "", "", _lead(doc.body.text, start)))
-    for text, breaks, row_offset, title, header, subheader, note in table_rows(doc):
-        if len(text) > MAX_ROW_CHUNK_CHARS:  # no table row: its text is in the text chunks, in bounded pieces
-            continue
-        pending.append(("table_row", text, breaks, row_offset, title, header, subheader, note, ""))
-    chunks = []
-    for kind, text, breaks, row_offset, title, header, subheader, note, lead in pending:
-        start = breaks[0][1]
-        end = breaks[-1][1] + (len(text) - breaks[-1][0])
-        # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its
-        # title or header, and two identical rows ("Total | 5 | 4" twice) must stay two chunks (issue 21).
-        own_start = map_offset(breaks, row_offset) if kind == "table_row" else start
-        chunks.append(
-            Chunk(
-                id=chunk_id(doc.doc_id, kind, own_start, text),
-                text=text,
-                source=doc.source,
-                doc_id=doc.doc_id,
-                title=doc.title,
-                date=doc.date,
-                kind=kind,
-                start=start,
-                end=end,
-                offsets=tuple(breaks),
-                file_hash=doc.file_hash,
-                table_title=title,
-                header=header,
-                subheader=subheader,
-                document_scale=note,
-                row_offset=row_offset,
-                lead=lead,
-            )
-        )
+    chunks = [_chunk(doc, "text", text, doc.body.slice(start, start + len(text)).breaks,
+                     lead=_lead(doc.body.text, start))
+              for start, text in _text_chunks(doc, chunk_size, chunk_overlap)]
+    # a row longer than MAX_ROW_CHUNK_CHARS is no chunk of its own: its text is in the text chunks, in bounded pieces
+    chunks += [_chunk(doc, "table_row", r.text, r.breaks, r.row_offset, table_title=r.title, header=r.header,
+                      subheader=r.subheader, document_scale=r.scale)
+               for r in table_rows(doc) if len(r.text) <= MAX_ROW_CHUNK_CHARS]
     return chunks
+
+
+def _chunk(doc: DocumentPart, kind: str, text: str, breaks, row_offset: int = 0, **fields) -> Chunk:
+    start = breaks[0][1]
+    end = breaks[-1][1] + (len(text) - breaks[-1][0])
+    # Identified by where the chunk's own text is, not only by its content: a table's rows all start at its title or
+    # header, and two identical rows ("Total | 5 | 4" twice) must stay two chunks (issue 21).
+    own_start = map_offset(breaks, row_offset) if kind == "table_row" else start
+    return Chunk(id=chunk_id(doc.doc_id, kind, own_start, text), text=text, source=doc.source, doc_id=doc.doc_id,
+                 title=doc.title, date=doc.date, kind=kind, start=start, end=end, offsets=tuple(breaks),
+                 file_hash=doc.file_hash, row_offset=row_offset, **fields)
