@@ -1,6 +1,7 @@
 """The language the collection is read in (English), in one place: the one word tokenizer, the one stemmer, the
-stop-word lists, the month names and how prose states the scale of a table's figures. Everything that splits, stems or recognises words uses these, so a word the
-answerer sees is the word BM25 matched; another language means changing this module's data."""
+stop-word lists, the month names and how prose states the scale of a table's figures. Everything that splits, stems
+or recognises words uses these, so a word the answerer sees is the word BM25 matched; another language means changing
+this module's data."""
 
 from __future__ import annotations
 
