@@ -80,12 +80,17 @@ class ExtractiveAnswerer:
             v = self.value(q, s.candidate)
             if v is not None:
                 return s, v
+        if _asks_periods(q) and not best.candidate.is_row:  # the sentence that introduces a table: its rows' years
+            for s in scored[1:]:
+                if s.candidate.is_row and s.candidate.chunk.doc_id == best.candidate.chunk.doc_id:
+                    v = self._periods(s.candidate)
+                    if v is not None:
+                        return s, v
         return best, None
 
     def value(self, q: Question, c: Candidate) -> Value | None:
         if c.is_row:
-            asks_periods = q.plural and q.wants and q.wants <= TIMES  # "Which years does the table give X for?"
-            return (self._periods(c) if asks_periods else None) or self._cell(q, c)
+            return (self._periods(c) if _asks_periods(q) else None) or self._cell(q, c)
         if not q.typed:
             return None
         several = q.per_item if q.numeric else q.plural  # a plural noun alone asks for one figure ("the sales")
@@ -174,6 +179,11 @@ def _other_source(a: Candidate, b: Candidate) -> bool:
     if a.chunk.doc_id != b.chunk.doc_id:
         return True
     return a.is_row and b.is_row and (a.chunk.table_title, a.chunk.header) != (b.chunk.table_title, b.chunk.header)
+
+
+def _asks_periods(q: Question) -> bool:
+    """"Which years does the table give X for?", "In which years was X calculated?": several points in time."""
+    return q.plural and bool(q.wants) and q.wants <= TIMES
 
 
 def _same_years(q: Question, c: Candidate) -> bool:

@@ -339,3 +339,16 @@ def test_a_figure_for_another_year_is_no_disagreement(real_embedder):
     scored = [Scored(c, 0.6, ()) for c in candidates_from_hits(hits)]
     rivals = answerer._disagreeing(q, scored[0], answerer.value(q, scored[0].candidate), scored)
     assert [v.text for _, v in rivals] == ["1,300"]
+
+
+def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
+    from assistant.answerer import ExtractiveAnswerer
+    from assistant.scoring import Scored
+
+    answerer = ExtractiveAnswerer(real_embedder)
+    q = answerer.read("In which years were the harbour dues reported?")
+    intro = _chunk("The harbour dues were as follows (in thousands of kroner):")
+    row = replace(_row("d", "| Dues | 2025 | 2024 |", "| Mooring | 1,410 | 1,288 |"), source=intro.source)
+    sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
+    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    assert best.candidate.is_row and value.text == "2025, 2024"
