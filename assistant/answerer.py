@@ -17,7 +17,7 @@ from .compute import Refusal, compute_answer, refusal_note
 from .question import TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
-from .tables import header_years, label_column, pick_columns, scaled, split_cells
+from .tables import header_years, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
 
@@ -108,8 +108,7 @@ class ExtractiveAnswerer:
         figures."""
         row, header = split_cells(c.text), split_cells(c.chunk.header)
         label = label_column(row)
-        columns = [i for i, cell in enumerate(row) if i != label and cell.text and i < len(header)
-                   and len(header_years(header[i].text)) == 1]
+        columns = year_columns(header, row, label)
         years = list(dict.fromkeys(next(iter(header_years(header[i].text))) for i in columns))
         if len(years) < 2:
             return None

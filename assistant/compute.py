@@ -41,7 +41,7 @@ from .citing import Value, citation_for
 from .question import Question
 from .scoring import Scored, names_missing
 from .spans import Span, pos_tags, spans_in
-from .tables import FISCAL_YEAR, header_years, is_numeric, label_column, split_cells
+from .tables import FISCAL_YEAR, header_years, is_numeric, label_column, split_cells, year_columns
 from .text import content_terms, stem, stopwords, years_in
 
 BOUNDS_FILE = Path(__file__).with_name("data") / "compute.json"
@@ -292,7 +292,7 @@ def period_columns(question: str, op: Operation, header: list, row: list, label:
         if len(holding) == 1:
             out.append((y, holding[0]))
     if not years:
-        out = [(heads[i], i) for i in columns if len(header_years(heads[i])) == 1]
+        out = [(heads[i], i) for i in year_columns(header, row, label)]
         if op.name not in ("sum", "average", "compare", "count") and len(out) != 2:
             return []
     return sorted(out, key=lambda p: _period_key(p[0]))

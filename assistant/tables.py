@@ -32,13 +32,21 @@ def header_years(head: str) -> set[str]:
     return set(years_in(head)) | {"20" + y for y in FISCAL_YEAR.findall(head)}
 
 
+def year_columns(header: list[Cell], row: list[Cell], label: int) -> list[int]:
+    """The row's filled columns (its label's aside) whose header names exactly one year, in the table's order."""
+    return [i for i, cell in enumerate(row) if i != label and cell.text and i < len(header)
+            and len(header_years(header[i].text)) == 1]
+
+
 def table_scale(*texts: str) -> str:
     """The scale a table's title or header states for its figures ("thousand", "million", …), or "": the first of
     `texts` that states one."""
     for text in texts:
         m = _TABLE_SCALE.search(text or "")
         if m:
-            return (m.group(1) or _SHORT_SCALE.get((m.group("short") or "k").lower())).lower()
+            if m.group(1):
+                return m.group(1).lower()
+            return _SHORT_SCALE[m.group("short").lower()] if m.group("short") else "thousand"  # "$'000", "(000)"
     return ""
 
 
