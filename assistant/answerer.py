@@ -17,7 +17,7 @@ from .compute import Refusal, compute_answer, refusal_note
 from .question import TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
 from .spans import all_values, pick_value
-from .tables import header_years, label_column, pick_columns, scaled, split_cells, year_columns
+from .tables import header_years, is_numeric, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
 
@@ -114,7 +114,8 @@ class ExtractiveAnswerer:
             return None
         text = ", ".join(years)
         first, last = row[columns[0]], row[columns[-1]]
-        return Value(text, c.start + first.start, c.start + last.end, f"{text} ({row[label].text})", "span")
+        name = row[label].text if not is_numeric(row[label].text) else ""  # a row of figures only has no name
+        return Value(text, c.start + first.start, c.start + last.end, f"{text} ({name})" if name else text, "span")
 
     def _cell(self, q: Question, c: Candidate) -> Value | None:
         row = split_cells(c.text)

@@ -352,3 +352,8 @@ def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
     sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
     best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
     assert best.candidate.is_row and value.text == "2025, 2024"
+    # a row with no name (its first cell empty) is said by its years alone
+    unnamed = replace(_row("d", "| | 2025 | 2024 |", "| | 1,410 | 1,288 |"), source=intro.source)
+    _, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()),
+                                             Scored(candidates_from_hits([Hit(unnamed, 0.5, 2)])[0], 0.05, ())])
+    assert value.described == "2025, 2024"
