@@ -12,6 +12,8 @@ from pathlib import Path
 
 import charset_normalizer
 
+from . import types
+
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 PDF_SUFFIXES = {".pdf"}
@@ -30,7 +32,8 @@ class SourceText:
 
 
 def file_hash(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()
+    """The file's content as the index records it: its bytes, read under the current `CHUNK_FORMAT`."""
+    return hashlib.sha1(f"chunk format {types.CHUNK_FORMAT}\n".encode() + data).hexdigest()
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:

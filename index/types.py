@@ -19,6 +19,13 @@ def map_offset(breaks: tuple[tuple[int, int], ...], i: int) -> int:
     return s + (i - t)
 
 
+# The way a file becomes chunks (cleaning, chunking, the fields a chunk carries). Raise it with any change that
+# alters the chunks a file gives: a file's recorded hash (`readers.file_hash`) includes it, so the next ingest reads
+# every file of an index written before the change again instead of keeping chunks that lack the new fields.
+# 2: table rows carry `subheader` and `document_scale`.
+CHUNK_FORMAT = 2
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One retrievable unit: a sentence-aware chunk of a document, or one table row with its header.

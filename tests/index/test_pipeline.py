@@ -132,3 +132,23 @@ def test_lexical_index_is_rebuilt_when_out_of_step(index_dir, corpus_dir):
     hits = fresh.retrieve("Kazchrome flotation plant chromium", k=3)
     assert "Kazchrome" in hits[0].chunk.title
     assert (index_dir / "bm25" / "generation.json").exists()
+
+
+def test_an_index_of_an_older_chunk_format_is_read_again(index_dir, tmp_path, monkeypatch):
+    """Files indexed before a change to the chunks they give are read again by the next ingest (their chunks would
+    lack the new fields), then count as unchanged."""
+    import index.types
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lighthouse.md").write_text("# Lighthouse log\n\nThe lamp was relit on 3 May after the storm.\n",
+                                        encoding="utf-8")
+    (docs / "ferry.md").write_text("# Ferry notes\n\nThe ferry runs twice a day in winter.\n", encoding="utf-8")
+    a = Assistant(embedder="hash", index_dir=index_dir)
+    monkeypatch.setattr(index.types, "CHUNK_FORMAT", index.types.CHUNK_FORMAT - 1)
+    a.ingest([docs])
+    monkeypatch.undo()
+    again = a.ingest([docs])
+    assert again.files_unchanged == 0 and again.files_read == 2
+    assert a.ingest([docs]).files_unchanged == 2
+    assert a.retrieve("When was the lamp relit?", k=1)[0].chunk.source.endswith("lighthouse.md")
