@@ -16,7 +16,7 @@ from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
 from .question import TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
-from .spans import all_values, pick_value
+from .spans import all_values, coordination, pick_value
 from .tables import header_years, is_numeric, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
@@ -101,6 +101,8 @@ class ExtractiveAnswerer:
         span = pick_value(c.text, q)
         if span is None:
             return None
+        if q.plural:  # several things asked, one name found: the names coordinated with it
+            span = coordination(c.text, span)
         return Value(span.text, c.start + span.start, c.start + span.end, span.text, "span")
 
     def _periods(self, c: Candidate) -> Value | None:

@@ -109,10 +109,20 @@ SYMBOL = {"difference": "−", "sum": "+"}
 
 
 @dataclass(frozen=True)
+class Bound:
+    """A figure the question compares the periods' figures with ("less than 170 million"), and where it says so."""
+    figure: Figure
+    below: bool  # it asks for the periods below the figure
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Operation:
     name: str  # percent_change | share | ratio | compare | average | difference | sum | count
     start: int  # where its word is in the question
     end: int
+    bound: Bound | None = None  # "Which years was X less than 170 million?", "How many years did X exceed 5%?"
 
 
 # A figure the question compares with ("less than 170 million", "exceed $5 million"): "which years…" asks for the
@@ -124,8 +134,8 @@ _HOW_MANY = re.compile(r"\bhow\s+many\b", re.I)
 _PLURAL_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s\b", re.I)
 
 
-def stated_bound(text: str) -> tuple[Figure, bool] | None:
-    """The figure a question compares the periods' figures with, and whether it asks for those below it."""
+def stated_bound(text: str) -> Bound | None:
+    """The figure a question compares the periods' figures with (not a year: "over 2019 levels")."""
     m = _BOUND.search(text)
     if not m:
         return None
@@ -133,13 +143,14 @@ def stated_bound(text: str) -> tuple[Figure, bool] | None:
     if re.fullmatch(r"(?:1[5-9]|20)\d{2}", said.split(" ")[0]):
         return None  # a year: "over 2019 levels" is no figure to compare with
     figure = read_figure(said)
-    return (figure, bool(_LOWER.search(m.group(0)))) if figure is not None else None
+    return Bound(figure, bool(_LOWER.search(m.group(0))), m.start(), m.end()) if figure is not None else None
 
 
 def read_operation(text: str) -> Operation | None:
     """The operation `text` asks for, or None (a lookup, a name, a reason…)."""
-    if (m := _HOW_MANY.search(text)) and stated_bound(text):  # "How many years did sales exceed $5 million?"
-        return Operation("count", m.start(), m.end())
+    bound = stated_bound(text)
+    if (m := _HOW_MANY.search(text)) and bound:  # "How many years did sales exceed $5 million?"
+        return Operation("count", m.start(), m.end(), bound)
     if not _ASKS_FIGURE.search(text):
         return None
     if (m := _ASKS_REASON.search(text)) and m.start() < min((p.search(text).start() for _, p in _OPERATIONS
@@ -148,7 +159,7 @@ def read_operation(text: str) -> Operation | None:
     for name, pattern in _OPERATIONS:
         for m in pattern.finditer(text):
             if not _verb_before(text, m) and not _not_comparative(text, m):
-                return Operation(name, m.start(), m.end())
+                return Operation(name, m.start(), m.end(), bound if name == "compare" else None)
     return None
 
 
@@ -689,8 +700,7 @@ def find_operands(q: Question, op: Operation, scored: list[Scored], model, resco
         found = _period_operands(q, op, scored, model)
         if found is not None and not (isinstance(found, list) and len(found) < 2):
             return found
-    if op.name == "count" or op.name == "compare" and (stated_bound(q.text)
-                                                       or _SUPERLATIVE.search(q.text[op.start:op.end])):
+    if op.name == "count" or op.name == "compare" and (op.bound or _SUPERLATIVE.search(q.text[op.start:op.end])):
         return None  # the periods of one row compared with each other or with a figure: no two things named
     found = _entity_operands(q, op, scored, model, rescore, similar)
     if found is None and op.name in ("difference", "percent_change"):
@@ -739,10 +749,9 @@ def _trimmed(number: Decimal, least: int, most: int = 2) -> str:
     return text
 
 
-def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple[Figure, bool] | None = None
-            ) -> Result | Refusal:
+def compute(op: Operation, ops: list[Operand], lower: bool = False) -> Result | Refusal:
     """Exact decimal arithmetic over the operands (time order for a change: the later minus the earlier); a
-    comparison with a `bound` (`stated_bound`) keeps the periods beyond it."""
+    comparison with a figure (`Operation.bound`) keeps the periods beyond it."""
     why = _compatible(ops)
     if why:
         return Refusal(op.name, why, ops)
@@ -780,10 +789,11 @@ def compute(op: Operation, ops: list[Operand], lower: bool = False, bound: tuple
         mean = sum(nums, Decimal(0)) / len(nums)
         return _amount(mean, places, unit, scale, f"({' + '.join(texts)}) / {len(nums)}", name, average=True,
                        word=word)
-    if name in ("compare", "count") and bound is not None:
-        if any((o.figure.unit == "%") != (bound[0].unit == "%") for o in ops):  # "exceed 20%": percentages only
-            return Refusal(name, f"{bound[0].text} and {texts[0]} are in different units", ops)
-        return _beyond(ops, *bound, count=name == "count")
+    if op.bound is not None:
+        bound = op.bound.figure
+        if any((o.figure.unit == "%") != (bound.unit == "%") for o in ops):  # "exceed 20%": percentages only
+            return Refusal(name, f"{bound.text} and {texts[0]} are in different units", ops)
+        return _beyond(ops, bound, op.bound.below, count=name == "count")
     if name == "compare":
         hi = max(range(len(ops)), key=lambda i: nums[i])
         lo = min(range(len(ops)), key=lambda i: nums[i])
@@ -867,9 +877,8 @@ def _lookup(answerer, q: Question, op: Operation, hits) -> tuple[Question, list[
     asked = "how much " if re.search(r"how\s+much", said, re.I) else ""  # "by how much" → "how much"
     # "how much heavier": the adjective names what is compared (weight), so the question stays whole
     whole = adjective_total or bool(re.search(r"\w+er$", said)) and not re.search(r"(?:more|less|fewer)$", said)
-    bound = _BOUND.search(q.text) if op.name in ("compare", "count") else None
-    if bound:  # the periods of a row compared with a figure: the row is looked up by the question without it
-        text = (q.text[: bound.start()] + q.text[bound.end():]).strip()
+    if op.bound:  # the periods of a row compared with a figure: the row is looked up by the question without it
+        text = (q.text[: op.bound.start] + q.text[op.bound.end:]).strip()
     elif not whole:
         text = (q.text[: op.start] + asked + q.text[op.end:]).strip()
     else:
@@ -952,7 +961,7 @@ def compute_answer(answerer, q: Question, scored: list[Scored], hits=None):
         return found
     if _unnamed(q, found):
         return None  # the figures are of something else (the world's output, not "Mongolia's"): no computation
-    result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])), bound=stated_bound(q.text))
+    result = compute(op, found, lower=bool(_LOWER.search(q.text[op.start:])))
     if isinstance(result, Refusal):
         return result
     score = {id(s.candidate): s.score for s in scored}

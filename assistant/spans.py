@@ -255,6 +255,26 @@ def all_values(sentence: str, question: Asked) -> list[Span]:
     return [with_unit(sentence, s, q_terms) for s in _values(sentence, question)]
 
 
+def coordination(sentence: str, span: Span) -> Span:
+    """A name with the names coordinated with it in the sentence's parse, as one span ("Guangxi, Gansu and Inner
+    Mongolia" for "Guangxi"): the answer to a question asking for several things when the recogniser found only one
+    of them as an entity. The span itself when it is no member of a list of names."""
+    if span.label not in NAME_LABELS:
+        return span
+    doc = parsed(sentence)
+    inside = [t for t in doc if span.start <= t.idx < span.end]
+    head = next((t for t in inside if not span.start <= t.head.idx < span.end or t.head is t), None)
+    if head is None or not head.conjuncts:
+        return span
+    members = sorted([head, *head.conjuncts], key=lambda t: t.i)
+    if any(t.pos_ not in ("PROPN", "NOUN") for t in members):
+        return span
+    start = min(span.start, members[0].left_edge.idx)
+    last = members[-1].right_edge
+    end = max(span.end, last.idx + len(last.text))
+    return Span(start, end, span.label, sentence[start:end])
+
+
 def _values(sentence: str, question: Asked) -> list[Span]:
     wants = question.wants
     q_terms = set(content_terms(question.text))

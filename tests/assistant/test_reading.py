@@ -10,7 +10,7 @@ from assistant.candidates import candidates_from_hits
 from assistant.question import counted_terms, read_question, what_noun
 from assistant.retrieval import keep_strong, rrf
 from assistant.scoring import PREFIX, names_missing, present_terms
-from assistant.spans import pick_value, quick_kinds, spans_in
+from assistant.spans import coordination, pick_value, quick_kinds, spans_in
 from assistant.tables import label_column, pick_columns, scaled, split_cells
 from assistant.text import content_terms, numbers_in, question_terms, years_in
 from assistant.types import Chunk, Hit
@@ -155,6 +155,19 @@ def test_a_date_of_the_kind_asked(sentence, question, time, value):
     assert pick_value(sentence, replace(q, wants=wants, time=time)).text == value
     if q.wants:
         assert q.time == time
+
+
+@pytest.mark.parametrize("sentence, name, whole", [
+    ("Ferries sail from Tromsø, Bodø and Svolvær in summer.", "Bodø", "Tromsø, Bodø and Svolvær"),
+    ("The festival was founded by Ines Halloran and Tomas Wirth in 1998.", "Ines Halloran",
+     "Ines Halloran and Tomas Wirth"),
+    # two agents of two verbs are no list
+    ("The mill was designed by Ines Halloran and rebuilt by Tomas Wirth.", "Ines Halloran", "Ines Halloran"),
+])
+def test_a_name_with_the_names_coordinated_with_it(sentence, name, whole):
+    span = next(s for s in spans_in(sentence) if s.text == name)
+    found = coordination(sentence, span)
+    assert found.text == whole and sentence[found.start:found.end] == whole
 
 
 def test_a_figure_starts_where_its_word_does():
