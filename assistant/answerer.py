@@ -80,10 +80,12 @@ class ExtractiveAnswerer:
             v = self.value(q, s.candidate)
             if v is not None:
                 return s, v
-        if _asks_periods(q) and not best.candidate.is_row:  # the sentence that introduces a table: its rows' years
+        if (q.numeric or _asks_periods(q)) and not best.candidate.is_row:
+            # a sentence with no figure, as the one introducing a table: the value of its document's best row (its
+            # cells, or the years they are given for)
             for s in scored[1:]:
                 if s.candidate.is_row and s.candidate.chunk.doc_id == best.candidate.chunk.doc_id:
-                    v = self._periods(s.candidate)
+                    v = self.value(q, s.candidate)
                     if v is not None:
                         return s, v
         return best, None

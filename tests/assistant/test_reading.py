@@ -370,3 +370,18 @@ def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
     _, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()),
                                              Scored(candidates_from_hits([Hit(unnamed, 0.5, 2)])[0], 0.05, ())])
     assert value.described == "2025, 2024"
+
+
+def test_a_figure_asked_of_the_table_a_sentence_introduces(real_embedder):
+    """The best passage introduces a table and holds no figure: the asked figure is the cell of the document's best
+    row."""
+    from assistant.answerer import ExtractiveAnswerer
+    from assistant.scoring import Scored
+
+    answerer = ExtractiveAnswerer(real_embedder)
+    q = answerer.read("How much did the harbour collect in mooring dues in 2025?")
+    intro = _chunk("The harbour dues were as follows (in thousands of kroner):")
+    row = replace(_row("d", "| Dues | 2025 | 2024 |", "| Mooring | 1,410 | 1,288 |"), source=intro.source)
+    sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
+    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    assert best.candidate.is_row and value.text == "1,410"
