@@ -69,7 +69,7 @@ class ExtractiveAnswerer:
     # -- the value ---------------------------------------------------------------------------------
     def _best_with_value(self, q: Question, scored: list[Scored]) -> tuple[Scored, Value | None]:
         """The best candidate and its value; for a typed question whose best candidate holds none, a close runner-up
-        that does."""
+        that does, else (a figure or years asked of a sentence) the best row of the sentence's document."""
         best = scored[0]
         value = self.value(q, best.candidate)
         if value is not None or not q.typed:
