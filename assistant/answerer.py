@@ -14,9 +14,9 @@ import numpy as np
 from .candidates import Candidate, candidates_from_hits
 from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
-from .question import TIMES, Question, read_question
+from .question import NUMERIC, TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
-from .spans import all_values, coordination, pick_value
+from .spans import all_values, coordination, pick_value, spans_in
 from .tables import header_years, is_numeric, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
@@ -69,7 +69,7 @@ class ExtractiveAnswerer:
     # -- the value ---------------------------------------------------------------------------------
     def _best_with_value(self, q: Question, scored: list[Scored]) -> tuple[Scored, Value | None]:
         """The best candidate and its value; for a typed question whose best candidate holds none, a close runner-up
-        that does, else (a figure or years asked of a sentence) the best row of the sentence's document."""
+        that does, else (`_asks_a_row`) the best row of the sentence's document."""
         best = scored[0]
         value = self.value(q, best.candidate)
         if value is not None or not q.typed:
@@ -80,10 +80,8 @@ class ExtractiveAnswerer:
             v = self.value(q, s.candidate)
             if v is not None:
                 return s, v
-        if (q.numeric or _asks_periods(q)) and not best.candidate.is_row:
-            # a sentence with no figure, as the one introducing a table: the value of its document's best row (its
-            # cells, or the years they are given for)
-            for s in scored[1:]:
+        if not best.candidate.is_row and _asks_a_row(q, best.candidate):
+            for s in scored[1:]:  # the best row of the sentence's document
                 if s.candidate.is_row and s.candidate.chunk.doc_id == best.candidate.chunk.doc_id:
                     v = self.value(q, s.candidate)
                     if v is not None:
@@ -183,6 +181,18 @@ def _other_source(a: Candidate, b: Candidate) -> bool:
     if a.chunk.doc_id != b.chunk.doc_id:
         return True
     return a.is_row and b.is_row and (a.chunk.table_title, a.chunk.header) != (b.chunk.table_title, b.chunk.header)
+
+
+def _asks_a_row(q: Question, sentence: Candidate) -> bool:
+    """The question asks for what a table row holds though its best passage is a sentence (the one introducing the
+    table, mostly): the years a row's figures are given for, or a figure for a year the sentence holds no figure
+    of. A question naming no year doesn't say which cell ("What is liquidity risk?", judged to ask for a rate)."""
+    return _asks_periods(q) or q.numeric and bool(q.years) and not _holds_figure(sentence.text)
+
+
+def _holds_figure(text: str) -> bool:
+    """An amount, count or percentage in `text` (a year or a date is none)."""
+    return any(s.label in NUMERIC for s in spans_in(text))
 
 
 def _asks_periods(q: Question) -> bool:

@@ -373,8 +373,8 @@ def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
 
 
 def test_a_figure_asked_of_the_table_a_sentence_introduces(real_embedder):
-    """The best passage introduces a table and holds no figure: the asked figure is the cell of the document's best
-    row."""
+    """The best passage introduces a table and holds no figure: a figure asked for a year is the cell of the
+    document's best row."""
     from assistant.answerer import ExtractiveAnswerer
     from assistant.scoring import Scored
 
@@ -385,3 +385,7 @@ def test_a_figure_asked_of_the_table_a_sentence_introduces(real_embedder):
     sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
     best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
     assert best.candidate.is_row and value.text == "1,410"
+    # no year named: nothing says which cell, the sentence stays the answer ("What is X?" judged to ask for an amount)
+    q = answerer.read("How much are the harbour dues?")
+    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    assert not best.candidate.is_row and value is None
