@@ -354,38 +354,37 @@ def test_a_figure_for_another_year_is_no_disagreement(real_embedder):
     assert [v.text for _, v in rivals] == ["1,300"]
 
 
-def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
+_MOORING = "| Mooring | 1,410 | 1,288 |"
+
+
+def _introduced(real_embedder, question: str, header: str = "| Dues | 2025 | 2024 |", row: str = _MOORING):
+    """The best candidate and its value when the best-scored passage is the sentence introducing a table (holding no
+    figure) and the table's one row scores far below it."""
     from assistant.answerer import ExtractiveAnswerer
     from assistant.scoring import Scored
 
     answerer = ExtractiveAnswerer(real_embedder)
-    q = answerer.read("In which years were the harbour dues reported?")
     intro = _chunk("The harbour dues were as follows (in thousands of kroner):")
-    row = replace(_row("d", "| Dues | 2025 | 2024 |", "| Mooring | 1,410 | 1,288 |"), source=intro.source)
-    sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
-    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    table_row = replace(_row("d", header, row), source=intro.source)
+    sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(table_row, 0.5, 2)])
+    return answerer._best_with_value(answerer.read(question),
+                                     [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+
+
+def test_the_years_of_the_table_a_sentence_introduces(real_embedder):
+    best, value = _introduced(real_embedder, "In which years were the harbour dues reported?")
     assert best.candidate.is_row and value.text == "2025, 2024"
     # a row with no name (its first cell empty) is said by its years alone
-    unnamed = replace(_row("d", "| | 2025 | 2024 |", "| | 1,410 | 1,288 |"), source=intro.source)
-    _, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()),
-                                             Scored(candidates_from_hits([Hit(unnamed, 0.5, 2)])[0], 0.05, ())])
+    _, value = _introduced(real_embedder, "In which years were the harbour dues reported?", "| | 2025 | 2024 |",
+                           "| | 1,410 | 1,288 |")
     assert value.described == "2025, 2024"
 
 
 def test_a_figure_asked_of_the_table_a_sentence_introduces(real_embedder):
     """The best passage introduces a table and holds no figure: a figure asked for a year is the cell of the
     document's best row."""
-    from assistant.answerer import ExtractiveAnswerer
-    from assistant.scoring import Scored
-
-    answerer = ExtractiveAnswerer(real_embedder)
-    q = answerer.read("How much did the harbour collect in mooring dues in 2025?")
-    intro = _chunk("The harbour dues were as follows (in thousands of kroner):")
-    row = replace(_row("d", "| Dues | 2025 | 2024 |", "| Mooring | 1,410 | 1,288 |"), source=intro.source)
-    sentence, row_candidate = candidates_from_hits([Hit(intro, 1.0, 1), Hit(row, 0.5, 2)])
-    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    best, value = _introduced(real_embedder, "How much did the harbour collect in mooring dues in 2025?")
     assert best.candidate.is_row and value.text == "1,410"
     # no year named: nothing says which cell, the sentence stays the answer ("What is X?" judged to ask for an amount)
-    q = answerer.read("How much are the harbour dues?")
-    best, value = answerer._best_with_value(q, [Scored(sentence, 0.6, ()), Scored(row_candidate, 0.05, ())])
+    best, value = _introduced(real_embedder, "How much are the harbour dues?")
     assert not best.candidate.is_row and value is None
