@@ -16,7 +16,7 @@ from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
 from .question import NUMERIC, TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
-from .spans import all_values, coordination, pick_value, spans_in
+from .spans import all_values, coordination, for_other_year, pick_value, spans_in
 from .tables import header_years, is_numeric, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
@@ -58,6 +58,8 @@ class ExtractiveAnswerer:
         if not scored or scored[0].score < self.model.threshold:
             return self._abstain(scored)
         best, value = self._best_with_value(q, scored)
+        if value is None and _figures_for_other_years(q, best.candidate):
+            return self._abstain(scored)  # "$27 in 2024, $35 in 2025" is no answer for 2023
         rivals = self._disagreeing(q, best, value, scored)
         if rivals:
             return self._conflict(q, [(best, value)] + rivals)
@@ -188,6 +190,14 @@ def _asks_a_row(q: Question, sentence: Candidate) -> bool:
     table, mostly): the years a row's figures are given for, or a figure for a year the sentence holds no figure
     of. A question naming no year doesn't say which cell ("What is liquidity risk?", judged to ask for a rate)."""
     return _asks_periods(q) or q.numeric and bool(q.years) and not _holds_figure(sentence.text)
+
+
+def _figures_for_other_years(q: Question, sentence: Candidate) -> bool:
+    """The sentence gives figures of the kind asked, each for another year than the question names."""
+    if sentence.is_row or not q.numeric or not q.years:
+        return False
+    figures = [s for s in spans_in(sentence.text) if s.label in q.wants]
+    return bool(figures) and all(for_other_year(sentence.text, s, q.years) for s in figures)
 
 
 def _holds_figure(text: str) -> bool:

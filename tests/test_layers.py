@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("index", "assistant", "eval")
 SURFACES = ("app", "assistant.cli", "eval")  # a module is a surface when its name is, or starts with, one of these
 # eval/ tools that work on the answerer's parts on purpose, through their public modules: the fits of the scoring
-# model's weights and of computed answers' bounds, and the baselines built from the same reading and embedding as
-# the project
-INTERNALS_ALLOWED = {"eval.fit", "eval.fit_compute", "eval.baseline"}
+# model's weights, of computed answers' bounds and of the kind judge's margin, and the baselines built from the same
+# reading and embedding as the project
+INTERNALS_ALLOWED = {"eval.fit", "eval.fit_compute", "eval.fit_kinds", "eval.baseline"}
 
 
 def _modules() -> dict[str, Path]:

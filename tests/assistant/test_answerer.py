@@ -48,6 +48,8 @@ date: 2024-03-02
 The Hollin community orchard received grants of EUR 12,000 and EUR 15,500 in 2022 and 2023 respectively.
 
 Volunteers planted 140 pear trees along the old railway line.
+
+The orchard, first planted in 2015, yielded 2,300 kg of pears in 2023.
 """,
     "ferry-press.md": """---
 title: Harbourline press release
@@ -107,6 +109,14 @@ def test_two_years_asked_give_two_cells(docs_assistant):
 def test_a_year_the_table_does_not_cover_is_not_answered_from_another_years_column(docs_assistant):
     ans = docs_assistant.ask("How many junior members did the rowing club have in 2021?")
     assert ans.abstained, ans.text
+
+
+def test_a_figure_given_for_another_year_than_the_one_asked_is_no_answer(docs_assistant):
+    # the sentence names the year asked, but for another fact: its one figure is 2023's
+    ans = docs_assistant.ask("How many kilograms of pears did the orchard harvest in 2015?")
+    assert ans.abstained, ans.text
+    assert any("2,300 kg" in c.passage for c in ans.related)  # the figure it has is shown, as the closest passage
+    assert docs_assistant.ask("How many kilograms of pears did the orchard harvest in 2023?").value == "2,300 kg"
 
 
 def test_one_figure_per_year_asked_gives_each_from_the_sentence(docs_assistant):

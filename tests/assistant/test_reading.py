@@ -10,7 +10,7 @@ from assistant.candidates import candidates_from_hits
 from assistant.question import counted_terms, read_question, what_noun
 from assistant.retrieval import keep_strong, rrf
 from assistant.scoring import PREFIX, names_missing, present_terms
-from assistant.spans import coordination, pick_value, quick_kinds, spans_in
+from assistant.spans import coordination, pick_value, quick_kinds, spans_in, year_of
 from assistant.tables import label_column, pick_columns, scaled, split_cells
 from assistant.text import content_terms, numbers_in, question_terms, years_in
 from assistant.types import Chunk, Hit
@@ -37,11 +37,18 @@ def test_which_noun_questions_are_typed_by_the_model(real_embedder):
     assert "DATE" in read_question("In what year was the club founded?", embedder=real_embedder).wants
     assert "ORG" in read_question("Which company runs the ferry?", embedder=real_embedder).wants
     assert read_question("What reason did the council give?", embedder=real_embedder).wants == frozenset()
+    # an amount, a total, an income or a change of one is any figure but a percentage
+    figures = {"MONEY", "QUANTITY", "CARDINAL"}
+    assert read_question("What was the net income of the ferry company in 2022?", embedder=real_embedder).wants \
+        == figures
+    assert read_question("What was the increase / decrease in library loans?", embedder=real_embedder).wants \
+        == figures
 
 
 @pytest.mark.parametrize("question, noun", [
     ("Which company runs the ferry?", "company"),  # the verb after the noun is not part of it
     ("What was the total revenue in 2019?", "total revenue"),
+    ("What was the Harbourline operating loss carryforward amount in 2019?", "operating loss carryforward amount"),
     ("What was Harbourline's operating margin?", "operating margin"),
     ("What was the 2024 ferry revenue?", "ferry revenue"),  # a year qualifies the noun, it doesn't name the kind
     ("What did the council decide?", ""),  # "the council" is the subject: it says nothing of the answer's kind
@@ -136,6 +143,41 @@ def test_the_value_picked_from_a_sentence(sentence, wants, question, value):
     span = pick_value(sentence, replace(read_question(question), wants=frozenset(wants)))
     assert span is not None and span.text == value
     assert sentence[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize("sentence, question, value", [
+    # the year after a figure, up to the next figure, is the one it is given for …
+    ("The average ferry fare rose from about $9 per crossing in 2024 to $11 in the same months of 2025.",
+     "What was the average ferry fare in 2025?", "$11"),
+    ("The average ferry fare rose from about $9 per crossing in 2024 to $11 in the same months of 2025.",
+     "What was the average ferry fare in 2024?", "about $9 per crossing"),
+    # … else the year before it, since the previous figure
+    ("The 2025 library budget totals €4.9 million, after €4.6 million in 2024 and €3.8 million in 2023.",
+     "What was the library budget in 2025?", "€4.9 million"),
+    ("The 2025 library budget totals €4.9 million, after €4.6 million in 2024 and €3.8 million in 2023.",
+     "What was the library budget in 2023?", "€3.8 million"),
+])
+def test_a_figure_for_the_year_asked(sentence, question, value):
+    q = replace(read_question(question), wants=NUMERIC)
+    assert pick_value(sentence, q).text == value
+
+
+@pytest.mark.parametrize("sentence, figure, year", [
+    ("Visitors rose 12% to 48,000 in 2023.", "12%", None),  # no year stands beside it: none
+    ("Visitors rose 12% to 48,000 in 2023.", "48,000", "2023"),
+    ("In 1998, the club had 40 members.", "40", "1998"),
+    # a year after a figure counts only in the figure's own phrase: not past a verb or a comma
+    ("In 2024, 310 members were counted at the club, the most since 1998.", "310", "2024"),
+    ("The club had 40 members.", "40", None),
+    # a figure for the year before, in parentheses after this year's
+    ("At 31 March 2023, the club held deposits of £3,500 (2022: £3,000).", "£3,500", "2023"),
+    ("At 31 March 2023, the club held deposits of £3,500 (2022: £3,000).", "£3,000", "2022"),
+    # a list of figures paired with a list of years, in their order
+    ("In 2021 and 2020, the club had 40 and 35 members, respectively.", "35", "2020"),
+    ("In 2021 and 2020, the club had 40 and 35 members, respectively.", "40", "2021"),
+])
+def test_the_year_a_figure_is_given_for(sentence, figure, year):
+    assert year_of(sentence, next(s for s in spans_in(sentence) if s.text == figure)) == year
 
 
 @pytest.mark.parametrize("sentence, question, time, value", [

@@ -115,3 +115,18 @@ def test_cross_validation_keeps_documents_whole_and_reports_every_set_at_matched
         # unanswerable questions lack the boosted candidate: their best scores are lower, so more of them abstain
         assert r["0.20"]["unanswerable_abstained"] > r["0.20"]["wrongly_abstained"]
     assert "| set | questions" in capsys.readouterr().out
+
+
+def test_fit_kinds_chooses_the_margin_that_judges_best():
+    from eval.fit_kinds import FIGURE, TEXT, fit, fits
+
+    def cos(best: str, gap: float) -> dict[str, float]:
+        return {"ORG": 0.3, "MONEY": 0.3, "OTHER": 0.4, best: 0.4 + gap}
+
+    # typed right up to a margin of 0.105, a sentence's worth typed wrong below 0.09: only 0.1 gets all three
+    cases = {"a": [(cos("ORG", 0.105), "ORG"), (cos("MONEY", 0.09), TEXT)], "b": [(cos("MONEY", 0.105), FIGURE)]}
+    margin, table = fit(cases)
+    assert margin == 0.1
+    assert any(line.startswith("| ORG |") for line in table)  # each kind's description measured without it
+    assert fits(frozenset({"MONEY", "CARDINAL"}), FIGURE) and not fits(frozenset({"PERCENT"}), FIGURE)
+    assert fits(frozenset(), TEXT) and not fits(frozenset({"ORG"}), TEXT)
