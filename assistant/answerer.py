@@ -16,7 +16,7 @@ from .citing import Value, citation_for
 from .compute import Refusal, compute_answer, refusal_note
 from .question import NUMERIC, TIMES, Question, read_question
 from .scoring import Model, Scored, VectorCache, default_model, score_candidates
-from .spans import all_values, coordination, for_other_year, pick_value, spans_in
+from .spans import all_values, coordination, only_other_years, pick_value, spans_in
 from .tables import header_years, is_numeric, label_column, pick_columns, scaled, split_cells, year_columns
 from .text import years_in
 from .types import Answer, Hit
@@ -193,11 +193,8 @@ def _asks_a_row(q: Question, sentence: Candidate) -> bool:
 
 
 def _figures_for_other_years(q: Question, sentence: Candidate) -> bool:
-    """The sentence gives figures of the kind asked, each for another year than the question names."""
-    if sentence.is_row or not q.numeric or not q.years:
-        return False
-    figures = [s for s in spans_in(sentence.text) if s.label in q.wants]
-    return bool(figures) and all(for_other_year(sentence.text, s, q.years) for s in figures)
+    """A sentence (not a row) gives the figures asked for, each for another year than the question names."""
+    return not sentence.is_row and q.numeric and bool(q.years) and only_other_years(sentence.text, q)
 
 
 def _holds_figure(text: str) -> bool:

@@ -323,15 +323,21 @@ def _values(sentence: str, question: Asked) -> list[Span]:
         kind_ok = s.label in wants or "CARDINAL" in wants and s.label in ("DATE", "TIME") \
             and is_stretch_of_time(sentence, s)
         if kind_ok and s.text.lower() not in q_low and not (terms and terms <= q_terms) \
-                and not for_other_year(sentence, s, question.years):
+                and not _for_other_year(sentence, s, question.years):
             out.append(s)
     return out
 
 
-def for_other_year(sentence: str, span: Span, years: frozenset[str]) -> bool:
+def _for_other_year(sentence: str, span: Span, years: frozenset[str]) -> bool:
     """A figure given for another year than the ones asked ("from $27 in 2024 to $35 in 2025", asked of 2023): no
     answer to the question, though of the kind it asks for."""
     return bool(years) and year_of(sentence, span) not in years | {None}
+
+
+def only_other_years(sentence: str, question: Asked) -> bool:
+    """`sentence` gives figures of the kind asked, each for another year than the question names."""
+    figures = [s for s in spans_in(sentence) if s.label in question.wants]
+    return bool(figures) and all(_for_other_year(sentence, s, question.years) for s in figures)
 
 
 FIGURE_LABELS = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"})

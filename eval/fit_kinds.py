@@ -18,7 +18,6 @@ split, eval/second.jsonl) are never read here. No index is built: only the quest
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from assistant import question as Q
 from assistant.spans import spans_in
 from eval import formats
+from eval.runner import load_items
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
@@ -76,9 +76,8 @@ def _tatqa(path: Path):
 
 
 def _seed_dev(path: Path):
-    for line in path.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line) if line.strip() else {}
-        if item.get("split") == "dev" and not item.get("unanswerable") and item.get("answer"):
+    for item in load_items(path, split="dev"):
+        if not item.get("unanswerable") and item.get("answer"):
             yield item["question"], _label(item["answer"])
 
 
@@ -120,7 +119,8 @@ def fit(cases: dict[str, list[tuple[dict[str, float], str]]]) -> tuple[float, li
             best, best_mean = m, mean
     lines += ["", f"Each kind's description left out, at margin {best:.2f}:", "",
               "| without | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1)]
-    for kind in [k for k in next(iter(cases.values()))[0][0] if k != "OTHER"]:
+    kinds = dict.fromkeys(kind for judged in cases.values() for cosines, _ in judged for kind in cosines)
+    for kind in [k for k in kinds if k != "OTHER"]:
         accs = [accuracy(cases[n], best, without=kind) for n in names]
         lines.append(f"| {kind} | " + " | ".join(f"{a:.3f}" for a in accs) + f" | {sum(accs) / len(accs):.3f} |")
     return best, lines
