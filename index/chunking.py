@@ -10,12 +10,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .cleaning import TABLE_DELIMITER
 from .documents import DocumentPart, is_title_like
 from .language import prose_scale
 from .sentences import split_sentences
 from .types import Chunk, map_offset
 
-_TABLE_SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
 _LEADING_SYMBOLS = re.compile(r"^[^\w\"“'(]+")
 
 
@@ -91,7 +91,7 @@ def table_rows(doc: DocumentPart) -> list[TableRow]:
             note = _nearest_note(notes, lines[i][0], lines[j - 1][0] + len(lines[j - 1][1]))
             pieces: list[tuple[int, str]] = ([title] if title else []) + [(header_pos, header)]
             for row_pos, row in lines[i + 1 : j]:
-                if _TABLE_SEPARATOR.match(row.strip()):
+                if TABLE_DELIMITER.match(row.strip()):
                     continue
                 text, breaks = "", []
                 for pos, line in pieces + [(row_pos, row)]:
@@ -117,7 +117,7 @@ def _subheader(rows: list[str]) -> list[str]:
     note of the figures' scale or currency ("| (In thousands) | $ | $ |"); none when the first row holds one."""
     out = []
     for row in rows:
-        if _TABLE_SEPARATOR.match(row.strip()):
+        if TABLE_DELIMITER.match(row.strip()):
             continue
         if any(ch.isdigit() for ch in row):
             break

@@ -89,8 +89,12 @@ def _nav_line_indexes(lines: list[str], skip: set[int]) -> set[int]:
     return drop
 
 
+# A Markdown table's header delimiter ("|---|:---:|"): repeated in a page of tables, yet structure, not chrome.
+TABLE_DELIMITER = re.compile(r"^\|?[\s:|-]+\|?$")
+
+
 def _repeated_line_indexes(lines: list[str]) -> set[int]:
-    counts = Counter(line.strip() for line in lines if line.strip())
+    counts = Counter(s for line in lines if (s := line.strip()) and not ("|" in s and TABLE_DELIMITER.match(s)))
     repeated = {s for s, n in counts.items() if n >= REPEAT_THRESHOLD and len(s) < 300}
     return {i for i, line in enumerate(lines) if line.strip() in repeated}
 
@@ -143,12 +147,20 @@ def clean_text(text: str, drop_lines: set[int] | None = None) -> MappedText:
     breaks: list[tuple[int, int]] = []
     pos = 0
     prev_blank = True  # also strips leading blank lines
+    dropped = False
     for i, (src, line) in enumerate(numbered):
         if i in drop:
+            dropped = True
             continue
         blank = not _INVISIBLE.sub("", line).strip()
         if blank and prev_blank:
             continue
+        if parts and dropped and not blank and not prev_blank:
+            # a blank line where chrome was dropped between two lines of text: joined directly, a sentence would
+            # run over the dropped line and its cited source span would hold text the passage doesn't
+            parts.append("")
+            pos += 1
+        dropped = False
         if parts:
             pos += 1  # the "\n" joining lines
         visible, runs = visible_runs(line)

@@ -3,7 +3,7 @@ at the text they claim to."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.answerer import ExtractiveAnswerer
@@ -48,6 +48,7 @@ def test_chunk_offsets_point_at_the_chunk_text(text):
 
 @SETTINGS
 @given(DOCS, QUESTIONS)
+@example(text="0\n0\n00\n0\na", question="00")  # a sentence that ran over a dropped repeated line ("0")
 def test_answers_only_quote_text_that_exists_at_their_offsets(text, question):
     src = SourceText("/p/doc.md", text, "h")
     chunks = [c for d in build_documents(src) for c in chunk_document(d, chunk_size=30, chunk_overlap=5)]
