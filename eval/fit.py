@@ -31,6 +31,7 @@ import numpy as np
 from assistant.scoring import FEATURES, WEIGHTS_FILE, Model, score_candidates
 from eval import formats
 from eval.metrics import contains, normalize
+from eval.runner import load_items
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
@@ -127,8 +128,7 @@ def _label_tatqa(bq, cand) -> bool:
 def _seed_dev(qa: Path, corpus: Path, work: Path, settings):
     from assistant import Assistant
 
-    items = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [i for i in items if i.get("split", "dev") == "dev" and not i.get("history")]
+    items = [i for i in load_items(qa, split="dev") if not i.get("history")]
     a = Assistant(index_dir=work / "index" / "seed", settings=settings)
     a.ingest([corpus], progress=False)
     out = [(i["question"], bool(i.get("unanswerable")), None, [], i.get("evidence", "")) for i in items]

@@ -25,6 +25,7 @@ from assistant import compute
 from eval import formats, metrics
 from eval.baseline import project_prediction
 from eval.benchmarks import sample_tatqa, score_tatqa
+from eval.runner import load_items
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared"
@@ -60,8 +61,7 @@ def _tatqa_collections(path: Path, work: Path, excerpts: int, settings):
 def _seed_dev(qa: Path, corpus: Path, work: Path, settings):
     from assistant import Assistant
 
-    items = [json.loads(line) for line in qa.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [i for i in items if i.get("split", "dev") == "dev"]
+    items = load_items(qa, split="dev")
     a = Assistant(index_dir=work / "index" / "seed", settings=settings)
     a.ingest([corpus], progress=False)
     return a, items
