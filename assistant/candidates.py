@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index.documents import is_title_like
 from index.language import prose_scale
 
 from .tables import table_scale
@@ -35,8 +36,13 @@ class Candidate:
 
     @property
     def embed_text(self) -> str:
-        """What the model compares with the question: a row with its table's title and header; a sentence alone."""
-        return self.chunk.text if self.is_row else self.text
+        """What the model compares with the question: a row with its table's title and header (the title only when
+        it is a heading: the paragraph above a table without one would outweigh the row); a sentence alone."""
+        if not self.is_row:
+            return self.text
+        if is_title_like(self.chunk.table_title):
+            return self.chunk.text
+        return f"{self.chunk.header}\n{self.text}"
 
     @property
     def context(self) -> str:

@@ -101,6 +101,17 @@ def test_a_table_cell_by_row_and_column_in_other_words(docs_assistant):
     assert Path(c.source).read_text(encoding="utf-8")[c.span_start : c.span_end] == "190"
 
 
+
+def test_the_paragraph_above_a_table_without_a_heading_does_not_make_its_rows_answer_for_it(tmp_path, ingest_docs):
+    """The paragraph is the table's title here; compared with the question along with each row, it made every row
+    look like the answer to a question about the paragraph ("How many people work…" → a cell of clay used)."""
+    a = ingest_docs(tmp_path, {"pottery.md": (
+        "The Brannock studio employs 9 potters and teaches 40 students each term.\n"
+        "| Firing | 2024 | 2025 |\n|---|---|---|\n| Bisque firings | 112 | 131 |\n| Glaze firings | 96 | 104 |\n"
+        "| Clay used (kg) | 2,850 | 3,120 |\n")})
+    assert a.ask("How many people work at the studio?").kind != "cell"
+    assert a.ask("How many glaze firings were there in 2025?").value == "104"
+
 def test_two_years_asked_give_two_cells(docs_assistant):
     ans = docs_assistant.ask("How many boats did the club own in 2023 and 2024?")
     assert "31" in ans.text and "34" in ans.text
