@@ -44,9 +44,9 @@ TATQA_SAMPLE := 30
 EVAL_OUT := .eval-out
 
 # Gates a little below the level each held-out set reached (eval/REPORT.md, Dec 2026, latest gated runs): the seed test
-# split 0.589 accuracy / 0.802 citation recall / 0.32 abstention recall; the second collection 0.456 / 0.756–0.765 /
-# 0.545; the SQuAD sample F1 0.419, cite_ok 0.667, unanswerable abstained 0.282, answerable wrongly abstained 0.156; the
-# TAT-QA sample span F1 0.704, cite_ok 0.783, arithmetic EM 0.675 (0.636 on a 40-excerpt sample not studied while
+# split 0.595 accuracy / 0.803 citation recall / 0.32 abstention recall; the second collection 0.456 / 0.759 / 0.50;
+# the SQuAD sample F1 0.419, cite_ok 0.667, unanswerable abstained 0.282, answerable wrongly abstained 0.156; the
+# TAT-QA sample span F1 0.704, cite_ok 0.789, arithmetic EM 0.675 (0.636 on a 40-excerpt sample not studied while
 # building computed answers).
 GATES_TEST := --min-accuracy 0.52 --min-citation-recall 0.76 --min-abstention-recall 0.24
 GATES_SECOND := --min-accuracy 0.40 --min-citation-recall 0.69 --min-abstention-recall 0.40
