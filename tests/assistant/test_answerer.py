@@ -101,7 +101,6 @@ def test_a_table_cell_by_row_and_column_in_other_words(docs_assistant):
     assert Path(c.source).read_text(encoding="utf-8")[c.span_start : c.span_end] == "190"
 
 
-
 def test_the_paragraph_above_a_table_without_a_heading_does_not_make_its_rows_answer_for_it(tmp_path, ingest_docs):
     """The paragraph is the table's title here; compared with the question along with each row, it made every row
     look like the answer to a question about the paragraph ("How many people work…" → a cell of clay used)."""
@@ -111,6 +110,7 @@ def test_the_paragraph_above_a_table_without_a_heading_does_not_make_its_rows_an
         "| Clay used (kg) | 2,850 | 3,120 |\n")})
     assert a.ask("How many people work at the studio?").kind != "cell"
     assert a.ask("How many glaze firings were there in 2025?").value == "104"
+
 
 def test_two_years_asked_give_two_cells(docs_assistant):
     ans = docs_assistant.ask("How many boats did the club own in 2023 and 2024?")

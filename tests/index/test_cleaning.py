@@ -9,7 +9,6 @@ def test_repeated_lines_are_dropped_entirely():
     assert cleaned.text == "Real news starts here. It has sentences."
 
 
-
 def test_a_dropped_line_between_two_lines_of_text_leaves_a_paragraph_break():
     """Joined directly, "The ferry left at noon" and "under grey skies." would read as one sentence whose cited
     source span holds the dropped banner."""
@@ -22,6 +21,7 @@ def test_repeated_table_delimiters_are_structure_not_chrome():
     table = "| Kiln | Firings |\n|---|---|\n| {} | {} |\n\n"
     text = "".join(table.format(name, n) for name, n in [("East", 12), ("West", 9), ("North", 4)])
     assert clean_text(text).text.count("|---|---|") == 3
+
 
 def test_navigation_run_is_dropped_but_prose_and_tables_are_kept():
     menu = "\n".join(["Home", "Markets", "Copper", "Zinc", "Silver", "Sign In", "Contact"])
