@@ -93,8 +93,8 @@ def judged(sets: dict[str, list[tuple[str, str]]], embedder) -> dict[str, list[t
     """Each set's questions the model types (no wh-phrase decides their kind), as (cosines per kind, gold kind)."""
     out = {}
     for name, items in sets.items():
-        out[name] = [(Q.kind_cosines(Q.judged_phrase(text), embedder), gold) for text, gold in items
-                     if Q.judged_phrase(text)]
+        out[name] = [(Q.kind_cosines(phrase, embedder), gold) for text, gold in items
+                     if (phrase := Q.judged_phrase(text))]
     return out
 
 
