@@ -37,8 +37,11 @@ class ExtractiveAnswerer:
         return read_question(question, vector, self.embedder)
 
     def rank(self, question: Question, hits: list[Hit]) -> list[Scored]:
-        """Every candidate passage of `hits`, scored, best first (shared with the LLM mode)."""
-        return score_candidates(question, candidates_from_hits(hits), self.vectors, self.model)
+        """Every candidate passage of `hits` that may answer, scored, best first (shared with the LLM mode). Headings
+        are scored among them — a heading sharing the question's words is the strongest passage some other one is
+        measured against, as in the fit — but never answer: they say nothing."""
+        scored = score_candidates(question, candidates_from_hits(hits), self.vectors, self.model)
+        return [s for s in scored if not s.candidate.is_heading]
 
     def answer(self, question: str, hits: list[Hit], vector: np.ndarray | None = None) -> Answer:
         q = self.read(question, vector)
@@ -124,7 +127,7 @@ class ExtractiveAnswerer:
     def _cell(self, q: Question, c: Candidate) -> Value | None:
         row = split_cells(c.text)
         header = split_cells(c.chunk.header)
-        columns = pick_columns(q, header, row, self.vectors, c.chunk.table_title)
+        columns = pick_columns(q, header, row, self.vectors, c.table_heading)
         if not columns:
             return None
         label = next((cell.text for cell in row if cell.text and cell not in [row[i] for i in columns]), "")

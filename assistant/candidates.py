@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from index.documents import is_title_like
+from index.documents import is_heading, markdown_heading
 from index.language import prose_scale
 
 from .tables import table_scale
@@ -25,6 +25,7 @@ class Candidate:
     rank: int  # its chunk's retrieval rank (1-based)
     previous: str = ""  # the sentence before it (context), or for a row, the table's title
     scale: str = ""  # for a row: the scale its table's figures are in ("thousand", "million"), when stated
+    section: str = ""  # for a sentence: the heading it stands under in its chunk ("Roof repair")
 
     @property
     def text(self) -> str:
@@ -35,19 +36,32 @@ class Candidate:
         return self.chunk.kind == "table_row"
 
     @property
+    def is_heading(self) -> bool:
+        """A Markdown heading line: it names what follows and answers nothing (`ExtractiveAnswerer.rank`)."""
+        return not self.is_row and bool(markdown_heading(self.text))
+
+    @property
+    def table_heading(self) -> str:
+        """A row's table title when it is a heading; "" when it is the paragraph above a table without one (which
+        would outweigh the row when compared with a question, and whose words name no column)."""
+        return self.chunk.table_title if self.is_row and is_heading(self.chunk.table_title) else ""
+
+    @property
     def embed_text(self) -> str:
-        """What the model compares with the question: a row with its table's title and header (the title only when
-        it is a heading: the paragraph above a table without one would outweigh the row); a sentence alone."""
+        """What the model compares with the question: a row with its table's heading and header; a sentence alone."""
         if not self.is_row:
             return self.text
-        if is_title_like(self.chunk.table_title):
+        if self.table_heading:
             return self.chunk.text
         return f"{self.chunk.header}\n{self.text}"
 
     @property
     def context(self) -> str:
-        """The words around the passage that still speak for it: the document title, the previous sentence."""
-        return f"{self.chunk.title}\n{self.previous}" if not self.is_row else self.chunk.text
+        """The words around the passage that still speak for it: the document title, the section heading, the
+        previous sentence."""
+        if self.is_row:
+            return self.chunk.text
+        return "\n".join(dict.fromkeys(t for t in (self.chunk.title, self.section, self.previous) if t))
 
     @property
     def source_span(self) -> tuple[int, int]:
@@ -103,9 +117,11 @@ def chunk_candidates(chunk: Chunk, rank: int, scale: str = "") -> list[Candidate
     if chunk.kind == "table_row":
         return [Candidate(chunk, chunk.row_offset, len(chunk.text), rank, chunk.table_title, scale)]
     out, previous = [], chunk.lead
+    section = markdown_heading(chunk.lead)
     for a, b in _sentences(chunk.text):
         if b - a < 3 or chunk.text.startswith("|", a):
             continue  # a table line is its row's candidate (a table_row chunk), with its header
-        out.append(Candidate(chunk, a, b, rank, previous))
+        out.append(Candidate(chunk, a, b, rank, previous, section=section))
         previous = chunk.text[a:b]
+        section = markdown_heading(previous) or section
     return out

@@ -44,6 +44,9 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("DATE", re.compile(r"\b(?:\d{1,2}\s+)?" + month_pattern(capitalised=True) + r"\.?"
                         r"(?:\s+\d{1,2}(?:st|nd|rd|th)?,?)?\s+\d{4}\b|\b\d{4}-\d{2}-\d{2}\b")),
     ("DATE", re.compile(_YEAR)),
+    # a time of day: "05:40", "16:05:30", "6.30 pm", "10 a.m." (the recogniser reads "about 05:40" as two counts)
+    ("TIME", re.compile(r"(?<![\d:.,])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[ap]\.?m\b\.?)?(?![\d:])"
+                        r"|\b(?:1[0-2]|0?[1-9])(?:[.:][0-5]\d)?\s?[ap]\.?m\b\.?", re.I)),
     ("CARDINAL", re.compile(rf"(?<![\w.]){NUM}{_SCALE}(?![\w.]*\d)")),
 ]
 

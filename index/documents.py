@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from .cleaning import MappedText, _SENTENCE_END, clean_text
 from .dates import find_date
 from .readers import SourceText
+from .sentences import ABBREVIATIONS
 
 # Where a publication date is looked for: the head of a document, before the body gets going.
 DATE_HEAD_CHARS = 400
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(\n|\Z)", re.S)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+# a lower-case word ending a sentence that another one follows: "…busiest summer so far. Takings rose in"
+_SENTENCE_THEN_MORE = re.compile(r"(?<![\w.])([a-z]{2,})[.!?]\s+[A-Z]")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,27 @@ def is_title_like(line: str, min_words: int = 2, max_words: int = 25) -> bool:
         and not _SENTENCE_END.search(s)
         and not s.endswith((":", ";", ","))
         and find_date(s) is None
+        and not _ends_a_sentence_inside(s)
     )
+
+
+def _ends_a_sentence_inside(line: str) -> bool:
+    """A line of hard-wrapped prose holding a sentence's end and the next one's start is no title."""
+    return any(m.group(1) not in ABBREVIATIONS for m in _SENTENCE_THEN_MORE.finditer(line))
+
+
+_MARKDOWN_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+(?P<text>\S.*?)(?:[ \t]+#+)?[ \t]*$")
+
+
+def markdown_heading(line: str) -> str:
+    """The text of a Markdown heading line ("## Roof repair" → "Roof repair"), else ""."""
+    m = _MARKDOWN_HEADING.match(line.rstrip("\n"))
+    return m.group("text") if m else ""
+
+
+def is_heading(line: str) -> bool:
+    """A line that names what follows rather than saying something: a Markdown heading, or a title-like line."""
+    return bool(markdown_heading(line)) or is_title_like(line)
 
 
 def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
@@ -54,9 +77,11 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
 
 
 def _title_of(text: str) -> str:
-    """The first title-like line near the top, else the first sentence (shortened)."""
+    """The first Markdown heading or title-like line near the top, else the first sentence (shortened)."""
     lines = [l for l in text.splitlines() if l.strip()][:8]
     for line in lines:
+        if markdown_heading(line):
+            return markdown_heading(line)
         if is_title_like(line, min_words=3):
             return line.strip()
     first = re.sub(r"^\W*(date\s+)?\d{4}-\d{2}-\d{2}\s*", "", text.strip(), flags=re.I)

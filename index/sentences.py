@@ -46,13 +46,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def _wrapped(text: str, newline: int) -> bool:
     """The line break at `newline` wraps a sentence ("…was as follows: Frames\nwelded: up from…"): the next line goes
-    on in lower case, and the line it ends is no table row or heading. A new sentence, list item, heading or row never
-    starts in lower case, so this joins no two units."""
+    on in lower case, or the line it ends leaves its sentence open (a comma, an ampersand) and the next one starts
+    with a word; and the line is no table row or heading. A new sentence, list item, heading or row never starts in
+    lower case, and after such a line one starts with a list mark or a pipe rather than a word: this joins no two
+    units but rare ones."""
     after = text[newline + 1 : newline + 2]
-    if not after.islower():
+    line = text[text.rfind("\n", 0, newline) + 1 : newline].strip()
+    if line.startswith(("|", "#")):
         return False
-    line = text[text.rfind("\n", 0, newline) + 1 : newline].lstrip()
-    return not line.startswith(("|", "#"))
+    # a line ending in a comma or an ampersand leaves its sentence open ("…the board chose Baxter &\nSons, whose…")
+    return after.islower() or line.endswith((",", "&")) and after.isalnum()
 
 
 def _add_span(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:

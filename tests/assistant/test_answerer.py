@@ -112,6 +112,36 @@ def test_the_paragraph_above_a_table_without_a_heading_does_not_make_its_rows_an
     assert a.ask("How many glaze firings were there in 2025?").value == "104"
 
 
+def test_a_column_named_in_the_paragraph_above_a_table_is_still_the_column_asked(tmp_path, ingest_docs):
+    """A table without a heading takes the line above it as its title; words of that line name no column unless it
+    is a heading ("Takings rose…" above a table whose column is "Takings")."""
+    a = ingest_docs(tmp_path, {"hostel.md": (
+        "# Tallow Fell youth hostel: first half of 2026\n\n"
+        "Takings rose in both quarters, helped by a new website. Most guests\nwere walkers.\n\n"
+        "| Quarter | Guests | Takings (£) | Beds |\n|---|---|---|---|\n| Q1 2026 | 1,820 | 30,640 | 48 |\n"
+        "| Q2 2026 | 2,975 | 41,015 | 52 |\n")})
+    ans = a.ask("What were the hostel's takings in Q2 2026?")
+    assert ans.value == "41,015" and "Takings" in ans.text
+
+
+def test_a_heading_answers_nothing_and_a_markdown_title_speaks_for_the_whole_note(tmp_path, ingest_docs):
+    """A heading shares the question's words ("Chapel committee", "Bell restoration") yet states nothing: it is never
+    the answer nor a passage shown as related. The note's heading is its title, the context of every sentence ("Who
+    chairs the chapel committee?" for a line naming no committee)."""
+    a = ingest_docs(tmp_path, {"chapel.md": (
+        "# Westford chapel committee: notes of the spring meeting\n\n"
+        "Present: Ruth Amadi, Colm Dwyer (chair), Ines Palacio.\n\n"
+        "## Bell restoration\n\n"
+        "The foundry quoted £9,800 to recast the tenor bell; the work should be finished by Easter.\n\n"
+        "## Organ\n\n"
+        "The organ was tuned in March.\n")})
+    assert a.ask("Who chairs the chapel committee?").value == "Colm Dwyer"
+    for question in ("Who chairs the chapel committee?", "How much will the bell restoration cost?",
+                     "Who is the chapel's vicar?", "What is on the agenda of the autumn meeting?"):
+        ans = a.ask(question)
+        assert not any(c.passage.startswith("#") for c in ans.citations + ans.related), question
+
+
 def test_two_years_asked_give_two_cells(docs_assistant):
     ans = docs_assistant.ask("How many boats did the club own in 2023 and 2024?")
     assert "31" in ans.text and "34" in ans.text

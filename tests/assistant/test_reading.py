@@ -113,6 +113,8 @@ NUMERIC = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT"}
      {"DATE", "TIME"}, "When was the lighthouse automated?", "1964"),
     ("The bridge, whose design competition closed in 2019, opened to traffic in March 2024.", {"DATE", "TIME"},
      "When did the bridge open to traffic?", "March 2024"),
+    ("At about 05:40 a 20 m section of the sea wall at Pellow collapsed.", {"DATE", "TIME"},
+     "When did the sea wall collapse?", "05:40"),
     # a figure with its unit: the noun it measures (unless the question names it), a rate's "per …"
     ("The kiln is fired at 1,240 °C for the stoneware glaze.", NUMERIC, "How hot is the kiln fired?", "1,240 °C"),
     ("Membership of the guild costs 35 Velmar florins a year.", NUMERIC, "What does membership of the guild cost?",
@@ -243,6 +245,10 @@ def test_spans_do_not_overlap_and_sit_at_their_offsets():
     # a name ends at its last word, not at a stop word or a possessive the recogniser kept
     ("The ferry belongs to Saltmere Lines’s parent.", "Saltmere Lines", "ORG"),
     ("Above several hundred horsepower the turbine wins.", "several hundred", "CARDINAL"),  # a figure stays whole
+    # a time of day is one span, not two counts, however written
+    ("At about 05:40 the alarm at the Vessel Street depot went off.", "05:40", "TIME"),
+    ("The night bus leaves at 11.45 pm and returns by 6 a.m.", "11.45 pm", "TIME"),
+    ("The night bus leaves at 11.45 pm and returns by 6 a.m.", "6 a.m.", "TIME"),
 ])
 def test_spans_are_whole_and_end_at_a_word(sentence, span, label):
     assert (span, label) in {(s.text, s.label) for s in spans_in(sentence)}
@@ -253,6 +259,7 @@ def test_quick_kinds_without_a_model():
     assert "PERSON" in quick_kinds("It was founded by Matthias Rook.")
     assert quick_kinds("it was founded long ago.") == frozenset()
     assert "CARDINAL" not in quick_kinds("a seat costs $12 a month, 8% more since 2021")  # no count among them
+    assert quick_kinds("the alarm went off at 05:40.") == {"TIME"}
 
 
 def test_cells_keep_their_offsets():

@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parents[2]
 QA = REPO / "eval" / "qa.jsonl"
 SECOND = REPO / "eval" / "second.jsonl"
 SECOND_DOCS = REPO / "eval" / "second"
+TRIAL = REPO / "eval" / "trial.jsonl"
+TRIAL_DOCS = REPO / "eval" / "trial"
 
 FIELDS = {"id": str, "question": str, "history": list, "answer": str, "accepted": list, "sources": list,
           "evidence": str, "category": str, "unanswerable": bool, "conflict": bool, "split": str}
@@ -38,6 +40,11 @@ def qa() -> list[dict]:
 @pytest.fixture(scope="module")
 def second() -> list[dict]:
     return load(SECOND)
+
+
+@pytest.fixture(scope="module")
+def trial() -> list[dict]:
+    return load(TRIAL)
 
 
 def problems_of(item: dict) -> list[str]:
@@ -89,7 +96,7 @@ def evidence_missing(items: list[dict], docs_dir: Path) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("which", ["qa", "second"])
+@pytest.mark.parametrize("which", ["qa", "second", "trial"])
 def test_every_item_is_well_formed(which, request):
     items = request.getfixturevalue(which)
     bad = {item.get("id", f"line {n}"): problems for n, item in enumerate(items, start=1)
@@ -97,8 +104,8 @@ def test_every_item_is_well_formed(which, request):
     assert not bad, bad
 
 
-def test_ids_are_unique_across_both_files(qa, second):
-    counts = Counter(item["id"] for item in qa + second)
+def test_ids_are_unique_across_the_files(qa, second, trial):
+    counts = Counter(item["id"] for item in qa + second + trial)
     assert not [i for i, n in counts.items() if n > 1]
 
 
@@ -108,6 +115,11 @@ def test_seed_set_evidence_is_verbatim_in_the_corpus(qa, corpus_dir):
 
 def test_second_collection_evidence_is_verbatim_in_its_documents(second):
     assert evidence_missing(second, SECOND_DOCS) == []
+
+
+def test_trial_evidence_is_verbatim_in_its_documents_and_the_set_is_tuned_on(trial):
+    assert evidence_missing(trial, TRIAL_DOCS) == []
+    assert {item["split"] for item in trial} == {"dev"}  # studied while changing the answerer: never held out
 
 
 def test_seed_set_split_is_stratified_and_held_out_items_are_test(qa):

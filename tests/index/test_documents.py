@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from index.dates import find_date
-from index.documents import build_documents, split_articles
+from index.documents import build_documents, is_title_like, split_articles
 from index.readers import SourceText, read_source
 
 
@@ -46,6 +46,20 @@ def test_front_matter_gives_title_and_date_and_is_not_content():
     assert (doc.title, doc.date) == ("My note", "2024-03-05")
     assert doc.body.text == "Body sentence one. Body two."
     assert text[doc.body.to_source(0) :].startswith("Body sentence one.")
+
+
+def test_a_markdown_heading_at_the_top_is_the_title():
+    text = "\n# Greyhaven lighthouse: keeper's log\n\nThe lamp was lit at dusk. Fog came in.\n\n## Repairs\n\nNone.\n"
+    (doc,) = build_documents(SourceText("/x/log.md", text, "h"))
+    assert doc.title == "Greyhaven lighthouse: keeper's log"
+
+
+def test_a_hard_wrapped_line_of_prose_is_no_title():
+    assert not is_title_like("The lamp, kept by the Oduya family since 1951, was lit early this winter. Fog came in")
+    assert is_title_like("Dr. Oduya Retires After Forty Winters") and is_title_like("Lamp vs. Fog: a keeper's year")
+    text = "The lamp, kept by the Oduya family since 1951, was lit early. Fog came in\nat dusk on most days.\n"
+    (doc,) = build_documents(SourceText("/x/log.txt", text, "h"))
+    assert doc.title == "The lamp, kept by the Oduya family since 1951, was lit early."
 
 
 def test_a_document_with_section_headings_is_not_split():

@@ -39,6 +39,14 @@ def test_a_hard_wrapped_sentence_is_one_sentence_but_lines_of_a_list_or_table_ar
         "three sailors", "| Boat | Crew |", "Next line."]
 
 
+def test_a_line_ending_in_a_comma_or_an_ampersand_runs_on_into_the_next():
+    text = ("The contract went to Dunmore &\nKeane, whose bid was lowest, to\nOrla Brick,\nFenwick Joinery.\n"
+            "- nails,\n- glue\nTotal: 4,\n| Item | Cost |")
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "The contract went to Dunmore &\nKeane, whose bid was lowest, to", "Orla Brick,\nFenwick Joinery.",
+        "- nails,", "- glue", "Total: 4,", "| Item | Cost |"]
+
+
 def test_month_abbreviations_do_not_end_sentences():
     assert MONTH_ABBREVIATIONS == {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
     assert len(sentence_spans("It opened on Sept. 3 last year. Then it closed.")) == 2
