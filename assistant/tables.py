@@ -15,9 +15,9 @@ from .text import content_terms, years_in
 _NUMERIC_CELL = re.compile(r"^[\s$€£¥(+−-]*\d[\d,.\s]*%?\)?\s*(?:\w{0,3}|[^\W\d_]{4,12})$")
 
 
-# How a table's title or header states the scale of its figures: "(Dollars in millions)", "€ million", "$'000",
-# "2019 €m", "£bn".
-_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B'000\b|\b000s\b|\(000\)|\$000\b|"
+# How a table's title or header states the scale of its figures: "(Dollars in millions)", "€ million", "$'000" (or
+# "US$’000", the apostrophe typeset), "2019 €m", "£bn".
+_TABLE_SCALE = re.compile(r"\b(thousand|million|billion|trillion)s?\b|\B['’]000\b|\b000s\b|\(000\)|\$000\b|"
                           r"(?<=[$€£¥])\s?(?P<short>mn|m|bn|k)\b", re.I)
 _SHORT_SCALE = {"m": "million", "mn": "million", "bn": "billion", "k": "thousand"}
 _SCALED_ALREADY = re.compile(r"%|\b(?:thousand|million|billion|trillion|bn|mn|[mk])\b", re.I)

@@ -366,6 +366,11 @@ def test_a_table_row_knows_the_scale_its_table_or_document_states():
     row_short = _chunk(f"{short}\n| Fuel purchases | 7.1 | 6.2 |", "table_row", 100, header=short,
                        row_offset=len(short) + 1)
     assert candidates_from_hits([Hit(row_short, 1.0, 1)])[0].scale == "million"
+    # thousands as "'000", with a straight or a typographic apostrophe
+    for mark in ("US$'000", "US$’000"):
+        row_k = _chunk(f"{header}\n| Fuel purchases | 7,111 | 6,165 |", "table_row", 100, header=header,
+                       subheader=f"|  | {mark} | {mark} |", row_offset=len(header) + 1)
+        assert candidates_from_hits([Hit(row_k, 1.0, 1)])[0].scale == "thousand", mark
 
 
 @pytest.mark.parametrize("cell, label, head, said", [
