@@ -55,7 +55,7 @@ def render(sets: list[tuple[str, Path, dict | None]], chart_dir: Path, report_pa
              "answer. Neither baseline abstains. Definitions: eval/BENCHMARKS.md and eval/README.md.", "",
              "`dev` is the part of our own set the answerer may be tuned on, and `trial` (documents written as a new "
              "user would bring them) was studied while changing it; `test`, the second collection and the public "
-             "benchmarks' other parts are held out: read their numbers, don't tune on their failures.", "",
+             "benchmarks are held out: read their numbers, don't tune on their failures.", "",
              "## Overview", "", "| set | questions | main metric | " + " | ".join(SYSTEMS) + " |",
              "|---|---|---|---|---|---|"]
     for name, _, report in sets:

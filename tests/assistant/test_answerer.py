@@ -113,8 +113,8 @@ def test_the_paragraph_above_a_table_without_a_heading_does_not_make_its_rows_an
 
 
 def test_a_column_named_in_the_paragraph_above_a_table_is_still_the_column_asked(tmp_path, ingest_docs):
-    """A table without a heading takes the line above it as its title; words of that line name no column unless it
-    is a heading ("Takings rose…" above a table whose column is "Takings")."""
+    """A table without a heading takes a line above it as its title, whose words name the table rather than a column
+    only when it is a heading — a line of hard-wrapped prose ("Takings rose … website. Most guests") is none."""
     a = ingest_docs(tmp_path, {"hostel.md": (
         "# Tallow Fell youth hostel: first half of 2026\n\n"
         "Takings rose in both quarters, helped by a new website. Most guests\nwere walkers.\n\n"
