@@ -55,7 +55,7 @@ KIND_DESCRIPTIONS = {
     "DATE": "which year, date, day, month, decade, century or period",
     "MONEY": "what amount of money, price, cost or fee",
     "PERCENT": "what percentage, share or rate",
-    "QUANTITY": "what measured quantity, distance, weight, size or volume",
+    "QUANTITY": "what measured quantity, distance, weight, size, volume or temperature",
     "CARDINAL": "what number or count of things",
     "AMOUNT": "what amount, total, value, balance or figure",
     "OTHER": "what thing, idea, reason, method, event, name or description",

@@ -37,6 +37,7 @@ def test_which_noun_questions_are_typed_by_the_model(real_embedder):
     assert "DATE" in read_question("In what year was the club founded?", embedder=real_embedder).wants
     assert "ORG" in read_question("Which company runs the ferry?", embedder=real_embedder).wants
     assert read_question("What reason did the council give?", embedder=real_embedder).wants == frozenset()
+    assert "QUANTITY" in read_question("What temperature is the kiln fired at?", embedder=real_embedder).wants
     # an amount, a total, an income or a change of one is any figure but a percentage
     figures = {"MONEY", "QUANTITY", "CARDINAL"}
     assert read_question("What was the net income of the ferry company in 2022?", embedder=real_embedder).wants \
