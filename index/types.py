@@ -23,7 +23,9 @@ def map_offset(breaks: tuple[tuple[int, int], ...], i: int) -> int:
 # alters the chunks a file gives: a file's recorded hash (`readers.file_hash`) includes it, so the next ingest reads
 # every file of an index written before the change again instead of keeping chunks that lack the new fields.
 # 2: table rows carry `subheader` and `document_scale`.
-CHUNK_FORMAT = 2
+# 3: a Markdown heading at the top is the title; a line of hard-wrapped prose is no title (nor a table's); a line
+#    ending in "," or "&" runs on into the next (chunk boundaries move).
+CHUNK_FORMAT = 3
 
 
 @dataclass(frozen=True)
