@@ -51,11 +51,13 @@ def _wrapped(text: str, newline: int) -> bool:
     lower case, and after such a line one starts with a list mark or a pipe rather than a word: this joins no two
     units but rare ones."""
     after = text[newline + 1 : newline + 2]
+    if not after.isalnum():  # a list mark, a pipe, a blank line: a new unit (the line itself need not be read)
+        return False
     line = text[text.rfind("\n", 0, newline) + 1 : newline].strip()
     if line.startswith(("|", "#")):
         return False
     # a line ending in a comma or an ampersand leaves its sentence open ("…the board chose Baxter &\nSons, whose…")
-    return after.islower() or line.endswith((",", "&")) and after.isalnum()
+    return after.islower() or line.endswith((",", "&"))
 
 
 def _add_span(spans: list[tuple[int, int]], text: str, a: int, b: int) -> None:
