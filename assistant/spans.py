@@ -51,6 +51,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# A web address with the markup around it ("![x](http://127.0.0.1:40285/a)", 'src="https://…"'): nothing inside one
+# is a value, though the recogniser reads pieces of addresses as places and counts.
+_ADDRESS = re.compile(r"\S*://\S*")
+
+
 @dataclass(frozen=True)
 class Span:
     start: int  # in the sentence
@@ -109,6 +114,8 @@ def spans_in(sentence: str) -> tuple[Span, ...]:
             if cut and label != "CARDINAL":
                 span = Span(cut[0].start, span.end, label, sentence[cut[0].start:span.end])
             found.append(span)
+    addresses = [m.span() for m in _ADDRESS.finditer(sentence)]
+    found = [s for s in found if not any(a < s.end and s.start < b for a, b in addresses)]
     found.sort(key=lambda s: (-(s.end - s.start), s.start))
     kept: list[Span] = []
     for s in found:

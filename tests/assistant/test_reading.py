@@ -255,6 +255,15 @@ def test_spans_are_whole_and_end_at_a_word(sentence, span, label):
     assert (span, label) in {(s.text, s.label) for s in spans_in(sentence)}
 
 
+def test_nothing_inside_a_web_address_is_a_value():
+    """The recogniser took "x](http://127.0.0.1:40285" for a place (with that port, not with most others)."""
+    for port in (40285, 41234):
+        sentence = f"The mooring fine is 250 yuan ![x](http://127.0.0.1:{port}/leak-md) payable at the office."
+        spans = spans_in(sentence)
+        assert ("MONEY", "250 yuan") in {(s.label, s.text) for s in spans}
+        assert not [s for s in spans if s.end > sentence.index("![x]")], port
+
+
 def test_quick_kinds_without_a_model():
     assert {"PERCENT", "CARDINAL"} <= quick_kinds("Up 8.4% to 1,200")
     assert "PERSON" in quick_kinds("It was founded by Matthias Rook.")
